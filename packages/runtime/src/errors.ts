@@ -1,0 +1,168 @@
+/**
+ * The runtime's error registry. Every error nodeark throws carries a stable `code`
+ * (`NODEARK_ERR_<AREA>_<WHAT>`) and the HTTP status it maps to, declared here at the definition
+ * (fastify's `createError` pattern). Match on `err.code`, never `instanceof`: errors lose their class
+ * when they cross a worker boundary (`research/node-runtime.md` §1.2). Documented in `docs/errors.md`.
+ */
+import { format } from 'node:util';
+
+/** The shape every nodeark error has, whether it was created here or rebuilt after crossing a port. */
+export interface NodearkError extends Error {
+  /** Stable code, `NODEARK_ERR_<AREA>_<WHAT>`. */
+  readonly code: string;
+  /** HTTP status this error maps to where it reaches an HTTP edge. */
+  readonly statusCode: number;
+}
+
+/** A constructor made by {@link createError}. Call it with or without `new`; arguments fill `%s` slots. */
+export interface NodearkErrorConstructor {
+  new (...args: unknown[]): NodearkError;
+  (...args: unknown[]): NodearkError;
+  readonly code: string;
+  readonly statusCode: number;
+}
+
+/**
+ * Defines an error with a stable code, a printf-style message template and an HTTP status.
+ * A trailing `{ cause }` object argument becomes the error's `cause`.
+ */
+export function createError(code: string, template: string, statusCode = 500): NodearkErrorConstructor {
+  function NodearkErrorImpl(this: unknown, ...args: unknown[]): NodearkError {
+    let cause: unknown;
+    const last = args[args.length - 1];
+    if (last !== null && typeof last === 'object' && 'cause' in last && Object.keys(last).length === 1) {
+      cause = (last as { cause: unknown }).cause;
+      args = args.slice(0, -1);
+    }
+    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & {
+      code: string;
+      statusCode: number;
+    };
+    err.name = 'NodearkError';
+    err.code = code;
+    err.statusCode = statusCode;
+    Error.captureStackTrace?.(err, NodearkErrorImpl);
+    return err;
+  }
+  Object.defineProperty(NodearkErrorImpl, 'code', { value: code });
+  Object.defineProperty(NodearkErrorImpl, 'statusCode', { value: statusCode });
+  return NodearkErrorImpl as unknown as NodearkErrorConstructor;
+}
+
+/** True when `err` is an object with the given nodeark `code`. */
+export function hasCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** Serialises any thrown value into a plain object that survives `postMessage` (class is lost anyway). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  statusCode?: number;
+  stack?: string;
+}
+
+/** Turns any thrown value into a {@link SerializedError}. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; statusCode?: unknown };
+    const out: SerializedError = { name: e.name, message: e.message };
+    if (typeof e.code === 'string') out.code = e.code;
+    if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
+    if (typeof e.stack === 'string') out.stack = e.stack;
+    return out;
+  }
+  return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
+}
+
+/** Rebuilds an `Error` (with `code`/`statusCode`) from a {@link SerializedError}. */
+export function deserializeError(s: SerializedError): Error & { code?: string; statusCode?: number } {
+  const err = new Error(s.message) as Error & { code?: string; statusCode?: number };
+  err.name = s.name;
+  if (s.code !== undefined) err.code = s.code;
+  if (s.statusCode !== undefined) err.statusCode = s.statusCode;
+  if (s.stack !== undefined) err.stack = s.stack;
+  return err;
+}
+
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+/* ------------------------------------------------------------------ Bundle (bizUrl, download, archives) */
+
+/** bizUrl is not a parseable URL or is blank. */
+export const ERR_BUNDLE_INVALID_URL = createError('NODEARK_ERR_BUNDLE_INVALID_URL', 'Invalid bizUrl "%s": %s', 400);
+/** bizUrl scheme is not file:, http: or https: (or not allowed by configuration). */
+export const ERR_BUNDLE_UNSUPPORTED_SCHEME = createError(
+  'NODEARK_ERR_BUNDLE_UNSUPPORTED_SCHEME',
+  'Unsupported bizUrl scheme "%s": use file:, http: or https:',
+  400,
+);
+/** A file: bizUrl names a path that does not exist or cannot be read. */
+export const ERR_BUNDLE_NOT_FOUND = createError('NODEARK_ERR_BUNDLE_NOT_FOUND', 'Bundle not found: %s', 404);
+/** The bundle's content is neither a directory, a gzip tarball nor a zip archive. */
+export const ERR_BUNDLE_UNKNOWN_FORMAT = createError(
+  'NODEARK_ERR_BUNDLE_UNKNOWN_FORMAT',
+  'Unrecognised bundle format for %s: expected a directory, a .tgz (npm pack) or a .zip/.jar archive',
+  400,
+);
+/** The archive is malformed (truncated, bad checksum, bad compression). */
+export const ERR_BUNDLE_CORRUPT = createError('NODEARK_ERR_BUNDLE_CORRUPT', 'Corrupt bundle %s: %s', 400);
+/** The archive or download exceeds a configured size or entry-count limit. */
+export const ERR_BUNDLE_TOO_LARGE = createError('NODEARK_ERR_BUNDLE_TOO_LARGE', 'Bundle %s exceeds the limit: %s', 413);
+/** An archive entry would be written outside the extraction directory (zip-slip, absolute path, link out). */
+export const ERR_BUNDLE_UNSAFE_ENTRY = createError(
+  'NODEARK_ERR_BUNDLE_UNSAFE_ENTRY',
+  'Unsafe archive entry "%s" in %s: %s',
+  400,
+);
+/** The integrity value is malformed or does not match the bundle's bytes. */
+export const ERR_BUNDLE_INTEGRITY = createError('NODEARK_ERR_BUNDLE_INTEGRITY', 'Integrity check failed for %s: %s', 400);
+/** An http(s) download failed: status >= 400, connection error, timeout, too many redirects. */
+export const ERR_BUNDLE_DOWNLOAD = createError('NODEARK_ERR_BUNDLE_DOWNLOAD', 'Download of %s failed: %s', 502);
+/** The bundle has no readable package.json, or its fields are invalid. */
+export const ERR_BUNDLE_MANIFEST = createError('NODEARK_ERR_BUNDLE_MANIFEST', 'Invalid module manifest in %s: %s', 400);
+
+/* ------------------------------------------------------------------------------- Biz (registry, lifecycle) */
+
+/** A bizName/bizVersion/webContextPath value is not acceptable (empty, path characters, too long). */
+export const ERR_BIZ_INVALID_IDENTITY = createError('NODEARK_ERR_BIZ_INVALID_IDENTITY', 'Invalid %s "%s": %s', 400);
+/** The identity declared by the bundle differs from the one in the request. */
+export const ERR_BIZ_IDENTITY_MISMATCH = createError(
+  'NODEARK_ERR_BIZ_IDENTITY_MISMATCH',
+  'Bundle %s declares %s but the request asked for %s',
+  400,
+);
+/** Another module already serves this webContextPath under a different bizName. */
+export const ERR_BIZ_CONTEXT_PATH_TAKEN = createError(
+  'NODEARK_ERR_BIZ_CONTEXT_PATH_TAKEN',
+  'webContextPath "/%s" is already used by module %s',
+  409,
+);
+/** The module's start() threw, rejected, timed out, or the worker died while starting. */
+export const ERR_BIZ_START_FAILED = createError('NODEARK_ERR_BIZ_START_FAILED', 'Module %s failed to start: %s', 500);
+/** The module's stop() threw or timed out (the worker is terminated anyway). */
+export const ERR_BIZ_STOP_FAILED = createError('NODEARK_ERR_BIZ_STOP_FAILED', 'Module %s failed to stop cleanly: %s', 500);
+/** A lifecycle call was made on a runtime that is shutting down. */
+export const ERR_BIZ_RUNTIME_CLOSED = createError('NODEARK_ERR_BIZ_RUNTIME_CLOSED', 'The runtime is shutting down', 503);
+
+/* --------------------------------------------------------------------------------- Route (the HTTP edge) */
+
+/** No module is served under the requested context path. */
+export const ERR_ROUTE_NOT_FOUND = createError('NODEARK_ERR_ROUTE_NOT_FOUND', 'No module is served at "%s"', 404);
+/** The module for this path is installed but still starting. */
+export const ERR_ROUTE_STARTING = createError('NODEARK_ERR_ROUTE_STARTING', 'Module %s is starting', 503);
+/** The module has no fetch or handler export. */
+export const ERR_ROUTE_NO_HANDLER = createError('NODEARK_ERR_ROUTE_NO_HANDLER', 'Module %s serves no HTTP', 404);
+/** The worker died (or was terminated) while the request was in flight. */
+export const ERR_ROUTE_WORKER_GONE = createError('NODEARK_ERR_ROUTE_WORKER_GONE', 'Module %s stopped while handling the request', 502);
+/** The module did not answer within the per-request timeout. */
+export const ERR_ROUTE_TIMEOUT = createError('NODEARK_ERR_ROUTE_TIMEOUT', 'Module %s did not answer within %s ms', 504);
+/** The module's handler threw or returned something that is not a Response. */
+export const ERR_ROUTE_HANDLER_FAILED = createError('NODEARK_ERR_ROUTE_HANDLER_FAILED', 'Module %s failed to handle the request: %s', 500);
