@@ -1,0 +1,653 @@
+/**
+ * The biz host: registry and state machine, install / uninstall / switch, the routing of HTTP requests
+ * into module workers, module health, and a typed event stream of every transition.
+ *
+ * Semantics follow sofa-ark 2.2.16 as summarised in `spec/arklet-protocol.md` §7 (records, the
+ * one-activated-version rule, switch, stop) with the choices of `design.md` § Lifecycle (start timeout,
+ * broken modules removed unless `keepBrokenBiz`, drain before stop). Operation results use sofa-ark's
+ * `ClientResponse` codes and messages so the Arklet layer can put them on the wire unchanged.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdir, rename, rm, stat, symlink, lstat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+import {
+  stageBundle,
+  readBizManifest,
+  type BundleLimits,
+  type DownloadOptions,
+  type StagedBundle,
+} from './bundle/index.js';
+import {
+  ERR_BIZ_CONTEXT_PATH_TAKEN,
+  ERR_BIZ_IDENTITY_MISMATCH,
+  ERR_BIZ_INVALID_IDENTITY,
+  ERR_BIZ_RUNTIME_CLOSED,
+  ERR_BUNDLE_INVALID_URL,
+} from './errors.js';
+import { sendEdgeError } from './http/edge-errors.js';
+import { RoutingTable, type RouteEntry } from './http/routing-table.js';
+import { assertBizName, assertBizVersion, bizIdentity } from './identity.js';
+import type {
+  BizHealth,
+  BizServeKind,
+  BizSnapshot,
+  BizState,
+  BizStateReason,
+  BizStateRecord,
+  InstallRequest,
+  OperationResult,
+  RuntimeEvents,
+} from './types.js';
+import { WorkerHost } from './worker/worker-host.js';
+
+/** A pino-compatible logger (the subset the runtime uses). */
+export interface RuntimeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** Options of a {@link BizRuntime}. Every field has a default. */
+export interface RuntimeOptions {
+  /** Where bundles are unpacked: `<storeDir>/<bizName>/<bizVersion>/`. Default `<cwd>/.nodeark/store`. */
+  storeDir?: string;
+  /**
+   * The base's `node_modules`, linked as `<storeDir>/node_modules` so that a bare import a module does not
+   * carry resolves from the base (module slimming). Default: the nearest `node_modules` above the cwd;
+   * `null` disables it.
+   */
+  baseNodeModules?: string | null;
+  /** Log sink for the runtime's own lines. */
+  logger?: RuntimeLogger;
+  /** Level of module loggers (`ctx.logger`). Default `info`. */
+  moduleLogLevel?: string;
+  /** Bound on import + `start(ctx)`. Default 60 000 ms. */
+  startTimeoutMs?: number;
+  /** Bound on `stop(ctx)`. Default 10 000 ms. */
+  stopTimeoutMs?: number;
+  /** Bound on waiting for in-flight requests before stopping a module. Default 10 000 ms. */
+  drainTimeoutMs?: number;
+  /** Per-request timeout (no response head within it → 504). Default 30 000 ms; 0 disables. */
+  requestTimeoutMs?: number;
+  /** Per-indicator timeout inside the worker, and (+1 s) the whole module health call. Default 3 000 ms. */
+  healthTimeoutMs?: number;
+  /** V8 heap limits of each module worker. */
+  resourceLimits?: ResourceLimits;
+  /** Keep a module that failed to start as `broken` instead of removing it. Default false. */
+  keepBrokenBiz?: boolean;
+  /** Archive limits. */
+  bundleLimits?: Partial<BundleLimits>;
+  /** http(s) download options. */
+  download?: Partial<DownloadOptions>;
+  /** Allowed bizUrl schemes. Default `file:`, `http:`, `https:`. */
+  allowedSchemes?: string[];
+  /** Extra non-V8 `execArgv` for module workers. */
+  workerExecArgv?: string[];
+}
+
+interface BizRecord {
+  bizName: string;
+  bizVersion: string;
+  identity: string;
+  state: BizState;
+  records: BizStateRecord[];
+  webContextPath: string;
+  priority: number;
+  bizUrl: string;
+  mainClass: string;
+  dir: string;
+  args: string[];
+  envs: Record<string, string>;
+  serves: BizServeKind;
+  healthIndicators: string[];
+  installTime: number;
+  host: WorkerHost | undefined;
+}
+
+const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {}, debug() {} };
+const RESERVED_NAMES = new Set(['node_modules']);
+
+/** The biz host. One per base. */
+export class BizRuntime extends EventEmitter<RuntimeEvents> {
+  /** Resolved options. */
+  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules'>> & {
+    resourceLimits: ResourceLimits | undefined;
+    baseNodeModules: string | null | undefined;
+  };
+  private readonly bizs = new Map<string, BizRecord>();
+  private readonly routes = new RoutingTable();
+  private readonly log: RuntimeLogger;
+  private closed = false;
+  private storeReady: Promise<void> | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    super();
+    this.options = {
+      storeDir: resolvePath(options.storeDir ?? join(process.cwd(), '.nodeark', 'store')),
+      baseNodeModules: options.baseNodeModules,
+      logger: options.logger ?? silentLogger,
+      moduleLogLevel: options.moduleLogLevel ?? 'info',
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+      drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      healthTimeoutMs: options.healthTimeoutMs ?? 3_000,
+      resourceLimits: options.resourceLimits,
+      keepBrokenBiz: options.keepBrokenBiz ?? false,
+      bundleLimits: options.bundleLimits ?? {},
+      download: options.download ?? {},
+      allowedSchemes: options.allowedSchemes ?? ['file:', 'http:', 'https:'],
+      workerExecArgv: options.workerExecArgv ?? [],
+    };
+    this.log = this.options.logger;
+  }
+
+  /* ------------------------------------------------------------------------------------------ queries */
+
+  /** Every registered module version, by priority ascending then install time (sofa-ark `getBizInOrder`). */
+  list(): BizSnapshot[] {
+    return [...this.bizs.values()]
+      .sort((a, b) => a.priority - b.priority || a.installTime - b.installTime)
+      .map(snapshot);
+  }
+
+  /** One module version, or undefined. */
+  get(bizName: string, bizVersion: string): BizSnapshot | undefined {
+    const rec = this.bizs.get(bizIdentity(bizName, bizVersion));
+    return rec ? snapshot(rec) : undefined;
+  }
+
+  /** The activated version of a name, if any. */
+  activated(bizName: string): BizSnapshot | undefined {
+    for (const r of this.bizs.values()) if (r.bizName === bizName && r.state === 'activated') return snapshot(r);
+    return undefined;
+  }
+
+  /** True once {@link close} has begun. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * A module's health: its indicators evaluated inside its worker (`resolved` → UNKNOWN, `broken` → DOWN).
+   * Never rejects and never waits longer than the health timeout plus one second.
+   */
+  async health(identity: string): Promise<BizHealth> {
+    const rec = this.bizs.get(identity);
+    if (!rec) return { status: 'UNKNOWN', components: {} };
+    if (rec.state === 'resolved' || rec.state === 'unresolved') return { status: 'UNKNOWN', components: {} };
+    if (rec.state === 'broken' || !rec.host) {
+      const last = rec.records[rec.records.length - 1];
+      return { status: 'DOWN', components: { lifecycle: { status: 'DOWN', details: { error: last?.message ?? 'broken' } } } };
+    }
+    return rec.host.health(this.options.healthTimeoutMs + 1000);
+  }
+
+  /* -------------------------------------------------------------------------------------- operations */
+
+  /**
+   * Installs one module version (`spec/arklet-protocol.md` §3.2, §7). Business outcomes are results
+   * (`SUCCESS`, `REPEAT_BIZ`, `FAILED` for an identity mismatch or a taken context path); invalid input,
+   * download/archive errors and start failures throw errors with stable codes.
+   */
+  async install(request: InstallRequest): Promise<OperationResult> {
+    const t0 = Date.now();
+    this.assertOpen();
+    const req = validateInstallRequest(request);
+    const strategy = req.installStrategy ?? 'installOnly';
+
+    if (req.bizName !== undefined && req.bizVersion !== undefined && strategy === 'installOnly') {
+      const existing = this.bizs.get(bizIdentity(req.bizName, req.bizVersion));
+      if (existing) return this.repeated(existing, req.bizUrl, t0);
+    }
+
+    await this.ensureStore();
+    const staged = await stageBundle(req.bizUrl, {
+      stagingDir: join(this.options.storeDir, '.staging'),
+      limits: this.options.bundleLimits,
+      download: this.options.download,
+      allowedSchemes: this.options.allowedSchemes,
+      ...(req.integrity !== undefined ? { integrity: req.integrity } : {}),
+    });
+    try {
+      const manifest = await readBizManifest(staged.root);
+      const declared = bizIdentity(manifest.bizName, manifest.bizVersion);
+      if (
+        (req.bizName !== undefined && req.bizName !== manifest.bizName) ||
+        (req.bizVersion !== undefined && req.bizVersion !== manifest.bizVersion)
+      ) {
+        const asked = `${req.bizName ?? manifest.bizName}:${req.bizVersion ?? manifest.bizVersion}`;
+        return { code: 'FAILED', message: new ERR_BIZ_IDENTITY_MISMATCH(redactUrl(req.bizUrl), declared, asked).message, costMs: Date.now() - t0 };
+      }
+      if (RESERVED_NAMES.has(manifest.bizName)) {
+        throw new ERR_BIZ_INVALID_IDENTITY('bizName', manifest.bizName, 'this name is reserved');
+      }
+      this.assertOpen();
+      if (strategy === 'uninstallThenInstall') {
+        // Java: uninstall every registered version of the name first; their results are ignored.
+        for (const r of [...this.bizs.values()]) {
+          if (r.bizName === manifest.bizName) await this.uninstall(r.bizName, r.bizVersion);
+        }
+      }
+      const existing = this.bizs.get(declared);
+      if (existing) return this.repeated(existing, req.bizUrl, t0);
+      for (const r of this.bizs.values()) {
+        if (r.webContextPath === manifest.webContextPath && r.bizName !== manifest.bizName) {
+          return {
+            code: 'FAILED',
+            message: new ERR_BIZ_CONTEXT_PATH_TAKEN(manifest.webContextPath, r.identity).message,
+            costMs: Date.now() - t0,
+          };
+        }
+      }
+
+      // Register (resolved/Created): from here on the identity is reserved and visible to queries.
+      const dir = join(this.options.storeDir, manifest.bizName, manifest.bizVersion);
+      const rec: BizRecord = {
+        bizName: manifest.bizName,
+        bizVersion: manifest.bizVersion,
+        identity: declared,
+        state: 'unresolved',
+        records: [],
+        webContextPath: manifest.webContextPath,
+        priority: manifest.priority,
+        bizUrl: req.bizUrl,
+        mainClass: manifest.main,
+        dir,
+        args: req.args ?? [],
+        envs: req.envs ?? {},
+        serves: 'none',
+        healthIndicators: [],
+        installTime: t0,
+        host: undefined,
+      };
+      this.bizs.set(declared, rec);
+      this.transition(rec, 'resolved', 'Created');
+      if (!this.routes.get(rec.webContextPath)) {
+        this.routes.set(rec.webContextPath, { identity: declared, bizName: rec.bizName, host: undefined, status: 'starting' });
+      }
+
+      try {
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dirname(dir), { recursive: true });
+        await rename(staged.root, dir);
+      } catch (err) {
+        this.unregister(rec);
+        throw err;
+      }
+      return await this.startBiz(rec, t0);
+    } finally {
+      await staged.dispose();
+    }
+  }
+
+  /** Uninstalls one module version: unroute → drain → `stop()` → terminate → `stopped` → remove files. */
+  async uninstall(bizName: string, bizVersion: string): Promise<OperationResult> {
+    const t0 = Date.now();
+    assertBizName(bizName);
+    assertBizVersion(bizVersion);
+    const identity = bizIdentity(bizName, bizVersion);
+    const rec = this.bizs.get(identity);
+    if (!rec) return { code: 'NOT_FOUND_BIZ', message: `Uninstall biz: ${identity} not found.`, costMs: Date.now() - t0 };
+    if (rec.state === 'resolved' || rec.state === 'unresolved') {
+      return {
+        code: 'ILLEGAL_STATE_BIZ',
+        message: `Uninstall biz: ${identity} is still starting (state ${rec.state}); retry when it has started.`,
+        costMs: Date.now() - t0,
+      };
+    }
+    const stopError = await this.stopBiz(rec, true);
+    const message = stopError
+      ? `Uninstall biz: ${identity} success. (stop() failed: ${stopError.message}; the worker was terminated)`
+      : `Uninstall biz: ${identity} success.`;
+    return { code: 'SUCCESS', message, costMs: Date.now() - t0 };
+  }
+
+  /** Makes a version the activated one (`spec/arklet-protocol.md` §3.4, §7 Switch); routing flips atomically. */
+  async switchBiz(bizName: string, bizVersion: string): Promise<OperationResult> {
+    const t0 = Date.now();
+    assertBizName(bizName);
+    assertBizVersion(bizVersion);
+    const identity = bizIdentity(bizName, bizVersion);
+    const rec = this.bizs.get(identity);
+    if (!rec) return { code: 'NOT_FOUND_BIZ', message: `Switch biz: ${identity} not found.`, costMs: Date.now() - t0 };
+    if (rec.state !== 'activated' && rec.state !== 'deactivated') {
+      return {
+        code: 'ILLEGAL_STATE_BIZ',
+        message: `Switch Biz: ${identity}'s state must not be ${rec.state}.`,
+        costMs: Date.now() - t0,
+      };
+    }
+    if (rec.state === 'deactivated') {
+      const old = [...this.bizs.values()].find((r) => r.bizName === bizName && r.state === 'activated');
+      // Route first: from this statement on, new requests go to the target; in-flight ones finish on the old.
+      this.routes.set(rec.webContextPath, { identity, bizName, host: rec.host, status: 'serving' });
+      if (old) this.transition(old, 'deactivated', 'Switched', `switch to new version ${identity}`);
+      this.transition(rec, 'activated', 'Switched', old ? `switch from old version: ${old.identity}` : '');
+    }
+    return { code: 'SUCCESS', message: `Switch biz: ${identity} is activated.`, biz: snapshot(rec), costMs: Date.now() - t0 };
+  }
+
+  /**
+   * Stops every module in reverse priority order (graceful shutdown). Module files stay in the store.
+   * Further operations fail with `NODEARK_ERR_BIZ_RUNTIME_CLOSED`.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const order = [...this.bizs.values()].sort((a, b) => b.priority - a.priority || b.installTime - a.installTime);
+    for (const rec of order) {
+      if (rec.state === 'resolved' || rec.state === 'unresolved') {
+        await rec.host?.terminate();
+        continue;
+      }
+      await this.stopBiz(rec, false);
+    }
+    for (const rec of this.bizs.values()) await rec.host?.terminate();
+  }
+
+  /* ------------------------------------------------------------------------------------------- HTTP */
+
+  /**
+   * Routes a request whose first path segment is a module's webContextPath. Returns false (and touches
+   * nothing) when no module owns the path, so the caller can answer it.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
+    if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return false;
+    let end = 1;
+    while (end < url.length) {
+      const c = url.charCodeAt(end);
+      if (c === 47 || c === 63 /* ? */) break;
+      end++;
+    }
+    const route = this.routes.get(url.slice(1, end));
+    if (!route) return false;
+    let rest = url.slice(end);
+    if (rest.length === 0 || rest.charCodeAt(0) === 63) rest = `/${rest}`;
+    const prefix = url.slice(0, end);
+    if ((req.method === 'GET' || req.method === 'HEAD') && isModuleHealthPath(rest)) {
+      req.resume();
+      void this.answerModuleHealth(route, res);
+      return true;
+    }
+    if (route.status === 'starting' || !route.host) {
+      req.resume();
+      if (route.status === 'broken') {
+        sendEdgeError(res, 502, 'NODEARK_ERR_ROUTE_WORKER_GONE', `Module ${route.identity} is broken`);
+      } else {
+        sendEdgeError(res, 503, 'NODEARK_ERR_ROUTE_STARTING', `Module ${route.identity} is starting`, { 'retry-after': '1' });
+      }
+      return true;
+    }
+    route.host.forward(req, res, rest, prefix);
+    return true;
+  }
+
+  /** Every context path currently routed (for diagnostics). */
+  routedPaths(): string[] {
+    return this.routes.paths();
+  }
+
+  /* ---------------------------------------------------------------------------------------- internals */
+
+  private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
+    const host = new WorkerHost({
+      identity: rec.identity,
+      boot: {
+        entryUrl: pathToFileURL(join(rec.dir, rec.mainClass)).href,
+        bizName: rec.bizName,
+        bizVersion: rec.bizVersion,
+        webContextPath: rec.webContextPath,
+        args: rec.args,
+        env: rec.envs,
+        logLevel: this.options.moduleLogLevel,
+        healthTimeoutMs: this.options.healthTimeoutMs,
+      },
+      startTimeoutMs: this.options.startTimeoutMs,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+      execArgv: this.options.workerExecArgv,
+    });
+    rec.host = host;
+    try {
+      const info = await host.start();
+      rec.serves = info.serves;
+      rec.healthIndicators = info.healthIndicators;
+    } catch (err) {
+      const e = err as Error & { moduleStack?: string };
+      this.transition(rec, 'broken', 'Install Failed', e.moduleStack ?? e.message);
+      this.log.warn({ biz: rec.identity, err: e.message }, 'module failed to start');
+      if (this.routes.get(rec.webContextPath)?.identity === rec.identity) {
+        this.routes.delete(rec.webContextPath, rec.identity);
+      }
+      rec.host = undefined;
+      if (!this.options.keepBrokenBiz) {
+        this.transition(rec, 'stopped', 'Stopped');
+        this.unregister(rec);
+        await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
+      }
+      throw err;
+    }
+    if (this.closed || this.bizs.get(rec.identity) !== rec) {
+      await host.terminate();
+      throw new ERR_BIZ_RUNTIME_CLOSED();
+    }
+    host.onCrash = (error) => this.onCrash(rec, error);
+    // sofa-ark §7 case 0 / case 3: activate unless another version of the name is activated.
+    const other = [...this.bizs.values()].find((r) => r !== rec && r.bizName === rec.bizName && r.state === 'activated');
+    if (other) {
+      this.transition(rec, 'deactivated', 'Started', 'start but is deactivated');
+      const route = this.routes.get(rec.webContextPath);
+      if (route?.identity === rec.identity) this.routes.delete(rec.webContextPath, rec.identity);
+    } else {
+      this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host, status: 'serving' });
+      this.transition(rec, 'activated', 'Started');
+    }
+    const started = new Date();
+    const cost = Date.now() - t0;
+    this.log.info({ biz: rec.identity, state: rec.state, costMs: cost }, 'module installed');
+    return {
+      code: 'SUCCESS',
+      message: `Install Biz: ${rec.identity} success, cost: ${cost} ms, started at: ${formatTime(started)}`,
+      biz: snapshot(rec),
+      costMs: cost,
+    };
+  }
+
+  /** Shared by uninstall and close: unroute, drain, stop, terminate, record. Returns the stop error. */
+  private async stopBiz(rec: BizRecord, removeFiles: boolean): Promise<Error | undefined> {
+    const host = rec.host;
+    if (rec.state === 'activated') this.transition(rec, 'deactivated', 'Killing');
+    this.routes.delete(rec.webContextPath, rec.identity);
+    let stopError: Error | undefined;
+    if (host && !host.dead) {
+      const left = await host.bridge.drain(this.options.drainTimeoutMs);
+      if (left > 0) this.log.warn({ biz: rec.identity, inflight: left }, 'drain timed out; stopping anyway');
+      stopError = await host.stop(this.options.stopTimeoutMs);
+    } else if (host) {
+      await host.terminate();
+    }
+    if (stopError) this.transition(rec, 'broken', 'Uninstall Failed', stopError.message);
+    this.transition(rec, 'stopped', 'Stopped');
+    this.unregister(rec);
+    rec.host = undefined;
+    if (removeFiles) await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
+    return stopError;
+  }
+
+  private onCrash(rec: BizRecord, error: Error): void {
+    if (this.bizs.get(rec.identity) !== rec || rec.state === 'stopped' || rec.state === 'broken') return;
+    const route = this.routes.get(rec.webContextPath);
+    if (route?.identity === rec.identity) {
+      this.routes.set(rec.webContextPath, { ...route, host: undefined, status: 'broken' });
+    }
+    this.transition(rec, 'broken', 'Undefine', `module worker crashed: ${error.name}: ${error.message}`);
+    this.log.error({ biz: rec.identity, err: error.message }, 'module crashed; marked broken');
+    this.emit('crash', { identity: rec.identity, error });
+  }
+
+  private repeated(existing: BizRecord, bizUrl: string, t0: number): OperationResult {
+    // design.md deviation: re-installing an activated identity from the same bizUrl is idempotent.
+    if (existing.state === 'activated' && existing.bizUrl === bizUrl) {
+      return {
+        code: 'SUCCESS',
+        message: `Install Biz: ${existing.identity} is already installed and activated from the same bizUrl.`,
+        biz: snapshot(existing),
+        costMs: Date.now() - t0,
+      };
+    }
+    return { code: 'REPEAT_BIZ', message: `Biz: ${existing.identity} has been installed or registered.`, costMs: Date.now() - t0 };
+  }
+
+  private transition(rec: BizRecord, to: BizState, reason: BizStateReason, message = ''): void {
+    const from = rec.records.length === 0 ? null : rec.state;
+    const time = Date.now();
+    rec.state = to;
+    rec.records.push({ changeTime: time, state: to, reason, message });
+    this.emit('transition', {
+      identity: rec.identity,
+      bizName: rec.bizName,
+      bizVersion: rec.bizVersion,
+      from,
+      to,
+      reason,
+      message,
+      time,
+      biz: snapshot(rec),
+    });
+  }
+
+  private unregister(rec: BizRecord): void {
+    if (this.bizs.get(rec.identity) === rec) this.bizs.delete(rec.identity);
+    this.routes.delete(rec.webContextPath, rec.identity);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ERR_BIZ_RUNTIME_CLOSED();
+  }
+
+  private async answerModuleHealth(route: RouteEntry, res: ServerResponse): Promise<void> {
+    const h = await this.health(route.identity);
+    const body = JSON.stringify(h);
+    const status = h.status === 'DOWN' || h.status === 'OUT_OF_SERVICE' ? 503 : 200;
+    if (res.destroyed) return;
+    res.writeHead(status, {
+      'content-type': 'application/vnd.spring-boot.actuator.v3+json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  private ensureStore(): Promise<void> {
+    this.storeReady ??= (async () => {
+      await mkdir(join(this.options.storeDir, '.staging'), { recursive: true });
+      const target =
+        this.options.baseNodeModules === null
+          ? undefined
+          : this.options.baseNodeModules ?? (await findNodeModules(process.cwd()));
+      if (!target) return;
+      const link = join(this.options.storeDir, 'node_modules');
+      const existing = await lstat(link).catch(() => undefined);
+      if (existing) return;
+      await symlink(resolvePath(target), link, 'dir').catch((err: unknown) => {
+        this.log.warn({ err: String(err) }, 'could not link the base node_modules into the store');
+      });
+    })();
+    return this.storeReady;
+  }
+}
+
+type ValidRequest = InstallRequest & { bizUrl: string };
+
+function validateInstallRequest(r: InstallRequest): ValidRequest {
+  if (typeof r !== 'object' || r === null) throw new ERR_BUNDLE_INVALID_URL('', 'the install request must be an object');
+  if (typeof r.bizUrl !== 'string' || r.bizUrl.trim() === '') {
+    throw new ERR_BUNDLE_INVALID_URL(String(r.bizUrl ?? ''), 'bizUrl should not be blank');
+  }
+  const out: ValidRequest = { bizUrl: r.bizUrl.trim() };
+  if (r.bizName !== undefined) {
+    assertBizName(r.bizName);
+    out.bizName = r.bizName;
+  }
+  if (r.bizVersion !== undefined) {
+    assertBizVersion(r.bizVersion);
+    out.bizVersion = r.bizVersion;
+  }
+  if (r.args !== undefined) {
+    if (!Array.isArray(r.args) || r.args.some((a) => typeof a !== 'string')) {
+      throw new ERR_BIZ_INVALID_IDENTITY('args', JSON.stringify(r.args), 'args must be an array of strings');
+    }
+    out.args = [...r.args];
+  }
+  if (r.envs !== undefined) {
+    if (typeof r.envs !== 'object' || r.envs === null || Array.isArray(r.envs) || Object.values(r.envs).some((v) => typeof v !== 'string')) {
+      throw new ERR_BIZ_INVALID_IDENTITY('envs', JSON.stringify(r.envs), 'envs must be an object of string values');
+    }
+    out.envs = { ...r.envs };
+  }
+  if (r.installStrategy !== undefined) out.installStrategy = r.installStrategy === 'uninstallThenInstall' ? 'uninstallThenInstall' : 'installOnly';
+  if (r.integrity !== undefined) out.integrity = r.integrity;
+  return out;
+}
+
+function isModuleHealthPath(rest: string): boolean {
+  return rest === '/actuator/health' || rest.startsWith('/actuator/health?');
+}
+
+function snapshot(r: BizRecord): BizSnapshot {
+  return {
+    bizName: r.bizName,
+    bizVersion: r.bizVersion,
+    identity: r.identity,
+    bizState: r.state,
+    bizStateRecords: r.records.map((x) => ({ ...x })),
+    webContextPath: r.webContextPath,
+    priority: r.priority,
+    bizUrl: r.bizUrl,
+    mainClass: r.mainClass,
+    bizDir: r.dir,
+    args: [...r.args],
+    serves: r.serves,
+    healthIndicators: [...r.healthIndicators],
+    installTime: r.installTime,
+  };
+}
+
+/** `HH:mm:ss,SSS` as in sofa-ark's install message. */
+function formatTime(d: Date): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Removes userinfo from a URL for messages and logs. */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    return url.href;
+  } catch {
+    return u;
+  }
+}
+
+async function findNodeModules(from: string): Promise<string | undefined> {
+  let dir = resolvePath(from);
+  for (;;) {
+    const candidate = join(dir, 'node_modules');
+    const s = await stat(candidate).catch(() => undefined);
+    if (s?.isDirectory()) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export type { StagedBundle };

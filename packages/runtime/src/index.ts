@@ -1,0 +1,25 @@
+/**
+ * `@nodeark/runtime`: the biz host. Bundles, the registry and state machine, module workers, the request
+ * bridge, the routing table and the lifecycle event stream.
+ * @packageDocumentation
+ */
+export { BizRuntime, redactUrl, type RuntimeLogger, type RuntimeOptions } from './biz-runtime.js';
+export * from './types.js';
+export * from './errors.js';
+export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';
+export {
+  stageBundle,
+  readBizManifest,
+  packBundle,
+  DEFAULT_BUNDLE_LIMITS,
+  DEFAULT_DOWNLOAD_OPTIONS,
+  type BundleLimits,
+  type DownloadOptions,
+  type StageOptions,
+  type StagedBundle,
+  type BizManifestInfo,
+  type PackOptions,
+  type PackResult,
+} from './bundle/index.js';
+export { aggregateStatus } from './worker/health-eval.js';
+export { sendEdgeError } from './http/edge-errors.js';

@@ -1,0 +1,206 @@
+/**
+ * Base side of one module worker: spawn with an explicit env and resource limits, start with a timeout,
+ * health, stop with a timeout, terminate, and crash detection. `'error'` and `'exit'` are always handled:
+ * an unhandled worker `'error'` would crash the base (`research/node-runtime.md` §1.2).
+ */
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
+import { RequestBridge } from '../http/request-bridge.js';
+import type { BizHealth, BizServeKind } from '../types.js';
+import type { FromWorker, WorkerBootData } from './protocol.js';
+
+const WORKER_MAIN = new URL('./worker-main.js', import.meta.url);
+
+/** Options for spawning one module worker. */
+export interface WorkerHostOptions {
+  boot: WorkerBootData;
+  identity: string;
+  resourceLimits?: ResourceLimits;
+  startTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Extra `execArgv` for the worker (non-V8 flags only). */
+  execArgv?: string[];
+}
+
+/** What a started module reported. */
+export interface StartedInfo {
+  serves: BizServeKind;
+  healthIndicators: string[];
+}
+
+/** Owns one module worker. */
+export class WorkerHost {
+  readonly worker: Worker;
+  readonly bridge: RequestBridge;
+  private exited = false;
+  private exitCode: number | undefined;
+  private lastError: Error | undefined;
+  private stopping = false;
+  private readonly exitPromise: Promise<number>;
+  private healthSeq = 0;
+  private readonly healthWaiters = new Map<number, (h: BizHealth) => void>();
+  private controlListener: ((msg: FromWorker) => void) | undefined;
+  /** Called once if the worker dies on its own after a successful start. */
+  onCrash: ((err: Error) => void) | undefined;
+
+  constructor(private readonly options: WorkerHostOptions) {
+    this.worker = new Worker(WORKER_MAIN, {
+      workerData: options.boot,
+      // The module's process.env is exactly the install request's envs, never the base's environment.
+      env: { ...options.boot.env },
+      name: options.identity,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      execArgv: options.execArgv ?? [],
+      stdout: false,
+      stderr: false,
+    });
+    this.bridge = new RequestBridge(this.worker, {
+      identity: options.identity,
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+    this.worker.on('message', (msg: FromWorker) => {
+      if (this.bridge.onMessage(msg)) return;
+      if (msg.t === 'health') {
+        const w = this.healthWaiters.get(msg.id);
+        if (w) {
+          this.healthWaiters.delete(msg.id);
+          w(msg.result);
+        }
+        return;
+      }
+      this.controlListener?.(msg);
+    });
+    this.worker.on('error', (err) => {
+      this.lastError = err;
+    });
+    this.exitPromise = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.exited = true;
+        this.exitCode = code;
+        this.bridge.failAll('stopped while handling the request');
+        for (const [, w] of this.healthWaiters) {
+          w({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: 'worker exited' } } } });
+        }
+        this.healthWaiters.clear();
+        if (!this.stopping) {
+          this.onCrash?.(this.lastError ?? new Error(`module worker exited with code ${code}`));
+        }
+        resolve(code);
+      });
+    });
+  }
+
+  /** True once the worker thread has exited. */
+  get dead(): boolean {
+    return this.exited;
+  }
+
+  /** Waits for `ready`; rejects with `NODEARK_ERR_BIZ_START_FAILED` (and terminates) on any failure. */
+  start(): Promise<StartedInfo> {
+    const { identity, startTimeoutMs } = this.options;
+    return new Promise<StartedInfo>((resolve, reject) => {
+      let settled = false;
+      const fail = (reason: string, cause?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.controlListener = undefined;
+        this.stopping = true;
+        void this.worker.terminate().catch(() => {});
+        const err = cause ? new ERR_BIZ_START_FAILED(identity, reason, { cause }) : new ERR_BIZ_START_FAILED(identity, reason);
+        if (cause?.stack) (err as Error & { moduleStack?: string }).moduleStack = cause.stack;
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(`start did not finish within ${startTimeoutMs} ms`), startTimeoutMs);
+      this.controlListener = (msg) => {
+        if (msg.t === 'ready') {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.controlListener = undefined;
+          resolve({ serves: msg.serves, healthIndicators: msg.healthIndicators });
+        } else if (msg.t === 'startFailed') {
+          const e = deserializeError(msg.error);
+          fail(`${e.name}: ${e.message}`, e);
+        }
+      };
+      void this.exitPromise.then((code) => {
+        const e = this.lastError;
+        fail(e ? `${e.name}: ${e.message}` : `worker exited with code ${code} during start`, e);
+      });
+    });
+  }
+
+  /** Forwards one request into the worker. */
+  forward(req: IncomingMessage, res: ServerResponse, url: string, prefix: string): void {
+    this.bridge.forward(req, res, url, prefix);
+  }
+
+  /** Evaluates the module's indicators; a worker that does not answer in `timeoutMs` reads as DOWN. */
+  health(timeoutMs: number): Promise<BizHealth> {
+    if (this.exited) {
+      return Promise.resolve({
+        status: 'DOWN',
+        components: { worker: { status: 'DOWN', details: { error: `worker exited with code ${this.exitCode}` } } },
+      });
+    }
+    const id = ++this.healthSeq;
+    return new Promise<BizHealth>((resolve) => {
+      const timer = setTimeout(() => {
+        this.healthWaiters.delete(id);
+        resolve({
+          status: 'DOWN',
+          components: { worker: { status: 'DOWN', details: { error: `worker did not answer within ${timeoutMs} ms` } } },
+        });
+      }, timeoutMs);
+      this.healthWaiters.set(id, (h) => {
+        clearTimeout(timer);
+        resolve(h);
+      });
+      this.worker.postMessage({ t: 'health', id });
+    });
+  }
+
+  /**
+   * Calls the module's `stop(ctx)` (bounded by `timeoutMs`), then terminates the worker. Resolves with
+   * the stop error, if any; never rejects.
+   */
+  async stop(timeoutMs: number): Promise<Error | undefined> {
+    this.stopping = true;
+    if (this.exited) return undefined;
+    let stopError: Error | undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        stopError = new Error(`stop() did not finish within ${timeoutMs} ms`);
+        resolve();
+      }, timeoutMs);
+      this.controlListener = (msg) => {
+        if (msg.t === 'stopped') {
+          clearTimeout(timer);
+          if (msg.error) stopError = deserializeError(msg.error);
+          resolve();
+        }
+      };
+      void this.exitPromise.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.worker.postMessage({ t: 'stop', timeoutMs });
+    });
+    await this.terminate();
+    return stopError;
+  }
+
+  /** Terminates the worker now. */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    if (!this.exited) await this.worker.terminate().catch(() => {});
+    await this.exitPromise;
+  }
+
+  /** Event-loop utilisation of the worker since `prev` (Node's `worker.performance`). */
+  eventLoopUtilization(): number {
+    return this.worker.performance.eventLoopUtilization().utilization;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The entry of every module worker: loads the module, runs `start(ctx)`, then serves bridged requests,
+ * health checks and the final `stop(ctx)`. One worker per installed module version (design.md § Lifecycle).
+ *
+ * Anything the module throws outside a request (at import, in a timer, an unhandled rejection) is left to
+ * kill this worker: the base sees `'error'`/`'exit'` and marks the module `broken`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BizContext, BizDefinition } from '@nodeark/biz';
+import { serializeError } from '../errors.js';
+import { createBizLogger } from './biz-logger.js';
+import { dispatchFetch } from './fetch-dispatch.js';
+import { evaluateHealth } from './health-eval.js';
+import { IncomingBody } from './incoming-body.js';
+import { dispatchNode } from './node-dispatch.js';
+import { OutgoingBody } from './outgoing-body.js';
+import type { FromWorker, ReqMessage, ToWorker, WorkerBootData } from './protocol.js';
+
+if (!parentPort) throw new Error('worker-main must run inside a worker thread');
+const port = parentPort;
+const boot = workerData as WorkerBootData;
+
+const post = (msg: FromWorker, transfer?: ArrayBuffer[]): void => {
+  if (transfer) port.postMessage(msg, transfer);
+  else port.postMessage(msg);
+};
+
+const stopController = new AbortController();
+const ctx: BizContext = Object.freeze({
+  bizName: boot.bizName,
+  bizVersion: boot.bizVersion,
+  webContextPath: boot.webContextPath,
+  args: Object.freeze([...boot.args]),
+  env: Object.freeze({ ...boot.env }),
+  logger: createBizLogger(`${boot.bizName}:${boot.bizVersion}`, boot.logLevel, (line) => process.stdout.write(line)),
+  signal: stopController.signal,
+});
+
+interface Active {
+  out: OutgoingBody;
+  incoming: IncomingBody | undefined;
+  abort: AbortController;
+}
+const active = new Map<number, Active>();
+let definition: BizDefinition = {};
+
+async function load(): Promise<BizDefinition> {
+  const mod = (await import(boot.entryUrl)) as { default?: unknown };
+  let exported: unknown = mod.default ?? mod;
+  if (typeof exported === 'function') exported = await (exported as () => unknown)();
+  if (typeof exported !== 'object' || exported === null) {
+    throw new TypeError(`the module's default export must be an object or a function returning one`);
+  }
+  return exported as BizDefinition;
+}
+
+function onRequest(msg: ReqMessage): void {
+  const out = new OutgoingBody(msg.id, post);
+  const incoming = msg.streaming ? new IncomingBody(msg.id, post) : undefined;
+  const abort = new AbortController();
+  active.set(msg.id, { out, incoming, abort });
+  const done = (): void => {
+    active.delete(msg.id);
+  };
+  if (typeof definition.fetch === 'function') {
+    void dispatchFetch(definition.fetch.bind(definition), ctx, msg, incoming, out, abort.signal).then(done);
+  } else if (typeof definition.handler === 'function') {
+    void dispatchNode(definition.handler.bind(definition), msg, incoming, out).then(done);
+  } else {
+    out.fail({ name: 'Error', message: 'module serves no HTTP', code: 'NODEARK_ERR_ROUTE_NO_HANDLER' });
+    done();
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'req':
+      onRequest(msg);
+      return;
+    case 'chunk':
+    case 'end':
+      active.get(msg.id)?.incoming?.onMessage(msg);
+      return;
+    case 'ack':
+      active.get(msg.id)?.out.ack(msg.bytes);
+      return;
+    case 'abort': {
+      const a = active.get(msg.id);
+      if (!a) return;
+      a.incoming?.onMessage(msg);
+      a.out.abort();
+      a.abort.abort();
+      active.delete(msg.id);
+      return;
+    }
+    case 'health':
+      void evaluateHealth(definition.health, boot.healthTimeoutMs).then(
+        (result) => post({ t: 'health', id: msg.id, result }),
+        (err: unknown) =>
+          post({
+            t: 'health',
+            id: msg.id,
+            result: { status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } },
+          }),
+      );
+      return;
+    case 'stop':
+      stopController.abort();
+      void Promise.resolve()
+        .then(() => definition.stop?.(ctx))
+        .then(
+          () => post({ t: 'stopped' }),
+          (err: unknown) => post({ t: 'stopped', error: serializeError(err) }),
+        );
+      return;
+  }
+});
+
+try {
+  definition = await load();
+  await definition.start?.(ctx);
+  const serves = typeof definition.fetch === 'function' ? 'fetch' : typeof definition.handler === 'function' ? 'handler' : 'none';
+  const healthIndicators =
+    definition.health && typeof definition.health === 'object'
+      ? Object.keys(definition.health).filter((k) => typeof definition.health![k] === 'function')
+      : [];
+  post({ t: 'ready', serves, healthIndicators });
+} catch (err) {
+  post({ t: 'startFailed', error: serializeError(err) });
+}
