@@ -3,9 +3,10 @@
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { if (typeof code === 'number') process.exitCode = code; },
+  // Exit explicitly: a base that has shut down may still hold idle handles (keep-alive sockets, timers).
+  (code) => process.exit(typeof code === 'number' ? code : 0),
   (err) => {
     process.stderr.write(`nodeark: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -1,0 +1,111 @@
+/**
+ * Every configuration key nodeark reads, with its type, default and description (design.md §
+ * Configuration). Names are the Koupleless/Spring ones where one exists. `docs/configuration.md` mirrors
+ * this table; `nodeark start --help-config` prints it.
+ */
+
+/** Value kinds a key can have. */
+export type ConfigKind = 'string' | 'int' | 'port' | 'bool' | 'duration' | 'bytes' | 'list' | 'enum';
+
+/** One key's definition. */
+export interface ConfigKeyDef {
+  kind: ConfigKind;
+  default: string | number | boolean | string[] | undefined;
+  description: string;
+  /** Allowed values for `enum`. */
+  values?: readonly string[];
+  /** Inclusive minimum for numbers. */
+  min?: number;
+}
+
+/** Keys whose names end in a free segment (`management.endpoint.health.status.http-mapping.DOWN`). */
+export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> = [
+  {
+    prefix: 'management.endpoint.health.status.http-mapping.',
+    def: { kind: 'int', default: undefined, min: 100, description: 'HTTP status for a health status, e.g. `...http-mapping.DOWN=500`.' },
+  },
+  {
+    prefix: 'management.endpoint.health.group.',
+    def: { kind: 'string', default: undefined, description: 'Health group settings (`include`, `show-details`); see docs/health.md.' },
+  },
+];
+
+/** Every fixed key. */
+export const CONFIG_SCHEMA = {
+  'server.port': { kind: 'port', default: 8080, description: 'The base HTTP port (modules and /actuator).' },
+  'server.address': { kind: 'string', default: '0.0.0.0', description: 'Bind address of the base HTTP port.' },
+  'spring.application.name': { kind: 'string', default: 'nodeark-base', description: 'The base (master biz) name.' },
+  'nodeark.base.version': { kind: 'string', default: '1.0.0', description: 'The base (master biz) version.' },
+  'koupleless.arklet.http.port': {
+    kind: 'port',
+    default: 1238,
+    description: 'Arklet API port. When not set explicitly, the first free port in 1238..1337 is used.',
+  },
+  'koupleless.arklet.http.address': { kind: 'string', default: '0.0.0.0', description: 'Bind address of the Arklet API.' },
+  'koupleless.arklet.http.heartbeat.endpoint': {
+    kind: 'string',
+    default: undefined,
+    description: 'ModuleController v2 HTTP tunnel URL to send BaseStatus heartbeats to (issue #5).',
+  },
+  'koupleless.arklet.base.identity': {
+    kind: 'string',
+    default: undefined,
+    description: 'The `baseIdentity` in Arklet responses. Default: the first non-internal IPv4 address, else the host name.',
+  },
+  'koupleless.healthcheck.base.readiness.withAllBizReadiness': {
+    kind: 'bool',
+    default: false,
+    description: 'Readiness waits for every module to be up (docs/health.md).',
+  },
+  'com.alipay.sofa.ark.static.biz.dir': {
+    kind: 'string',
+    default: undefined,
+    description: 'Directory of modules installed at startup, lower `priority` first: each entry a module directory or archive.',
+  },
+  'nodeark.store.dir': { kind: 'string', default: '.nodeark/store', description: 'Where bundles are unpacked (`<dir>/<bizName>/<bizVersion>`).' },
+  'nodeark.base.node-modules': {
+    kind: 'string',
+    default: undefined,
+    description: 'The base node_modules that modules fall back to for bare imports. Default: the nearest one above the cwd. `none` disables.',
+  },
+  'nodeark.biz.start-timeout': { kind: 'duration', default: 60_000, description: 'Bound on a module import + `start(ctx)` (ms, or `30s`).' },
+  'nodeark.biz.stop-timeout': { kind: 'duration', default: 10_000, description: 'Bound on a module `stop(ctx)`.' },
+  'nodeark.biz.drain-timeout': { kind: 'duration', default: 10_000, description: 'Bound on waiting for in-flight requests before stopping a module.' },
+  'nodeark.biz.request-timeout': { kind: 'duration', default: 30_000, description: 'Per-request timeout at the edge (504); 0 disables.' },
+  'nodeark.biz.health-timeout': { kind: 'duration', default: 3_000, description: 'Per-indicator timeout inside a module.' },
+  'nodeark.biz.keep-broken': {
+    kind: 'bool',
+    default: false,
+    description: 'Keep a module that failed to start as `broken` instead of removing it (sofa.ark.auto.uninstall.when.failed.enable=false).',
+  },
+  'nodeark.biz.log-level': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Level of module loggers (`ctx.logger`).' },
+  'nodeark.worker.max-old-generation-size-mb': { kind: 'int', default: undefined, min: 8, description: 'V8 old-generation heap limit of each module worker (MB).' },
+  'nodeark.worker.max-young-generation-size-mb': { kind: 'int', default: undefined, min: 1, description: 'V8 young-generation heap limit of each module worker (MB).' },
+  'nodeark.worker.stack-size-mb': { kind: 'int', default: undefined, min: 1, description: 'Stack size of each module worker (MB).' },
+  'nodeark.bundle.max-archive-size': { kind: 'bytes', default: 256 * 1024 * 1024, description: 'Largest archive or download accepted (bytes, or `256mb`).' },
+  'nodeark.bundle.max-unpacked-size': { kind: 'bytes', default: 1024 * 1024 * 1024, description: 'Largest total unpacked size of one archive.' },
+  'nodeark.bundle.max-entries': { kind: 'int', default: 20_000, min: 1, description: 'Most entries in one archive.' },
+  'nodeark.bundle.allowed-schemes': { kind: 'list', default: ['file', 'http', 'https'], description: 'bizUrl schemes accepted (comma-separated).' },
+  'nodeark.download.connect-timeout': { kind: 'duration', default: 10_000, description: 'http(s) bizUrl connect timeout.' },
+  'nodeark.download.body-timeout': { kind: 'duration', default: 30_000, description: 'http(s) bizUrl idle timeout between body chunks.' },
+  'nodeark.download.total-timeout': { kind: 'duration', default: 300_000, description: 'http(s) bizUrl whole-download timeout.' },
+  'nodeark.download.max-redirections': { kind: 'int', default: 5, min: 0, description: 'Redirects followed for an http(s) bizUrl.' },
+  'nodeark.download.basic-auth.username': { kind: 'string', default: undefined, description: 'Basic auth user for http(s) bizUrls without userinfo.' },
+  'nodeark.download.basic-auth.password': { kind: 'string', default: undefined, description: 'Basic auth password for http(s) bizUrls without userinfo.' },
+  'management.endpoints.web.exposure.include': { kind: 'list', default: ['health'], description: 'Actuator endpoints exposed over HTTP (`health`, `info`, `*`).' },
+  'management.endpoints.web.exposure.exclude': { kind: 'list', default: [], description: 'Actuator endpoints never exposed.' },
+  'management.endpoints.web.base-path': { kind: 'string', default: '/actuator', description: 'Base path of the actuator endpoints.' },
+  'management.endpoint.health.show-details': { kind: 'enum', default: 'never', values: ['never', 'when-authorized', 'always'], description: 'When health details are shown.' },
+  'management.endpoint.health.show-components': { kind: 'enum', default: undefined, values: ['never', 'when-authorized', 'always'], description: 'When health components are shown (default: as show-details).' },
+  'management.endpoint.health.probes.enabled': { kind: 'bool', default: false, description: 'Expose /actuator/health/liveness and /readiness.' },
+  'management.endpoint.health.status.order': { kind: 'list', default: ['DOWN', 'OUT_OF_SERVICE', 'UP', 'UNKNOWN'], description: 'Status aggregation order, most severe first.' },
+  'management.endpoint.health.roles': { kind: 'list', default: [], description: 'Roles that may see details with `when-authorized`.' },
+  'management.health.diskspace.enabled': { kind: 'bool', default: true, description: 'Register the `diskSpace` indicator.' },
+  'management.health.diskspace.threshold': { kind: 'bytes', default: 10 * 1024 * 1024, description: 'Free-space threshold of `diskSpace`.' },
+  'management.health.diskspace.path': { kind: 'string', default: '.', description: 'Path whose filesystem `diskSpace` checks.' },
+  'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
+  'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
+} as const satisfies Record<string, ConfigKeyDef>;
+
+/** A fixed configuration key. */
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;

@@ -1,0 +1,12 @@
+/**
+ * `nodeark`: the base. `createBase()` for a standalone base, `nodearkPlugin` for an existing fastify app,
+ * the configuration loader, and the `nodeark` CLI (bin).
+ * @packageDocumentation
+ */
+export { createBase, type CreateBaseOptions, type NodearkBase } from './create-base.js';
+export { loadConfig, type NodearkConfig, type LoadConfigInput, type ConfigValue } from './config/load-config.js';
+export { CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config/config-schema.js';
+export { deployStatic, scanStaticDir, type StaticEntry } from './static-deploy.js';
+export * from './errors.js';
+export { BizRuntime } from '@nodeark/runtime';
+export type { BizSnapshot, BizState, InstallRequest, OperationResult } from '@nodeark/runtime';

@@ -1,0 +1,50 @@
+/**
+ * Maps resolved configuration onto {@link RuntimeOptions} (one place, so the CLI, `createBase()` and the
+ * fastify plugin agree).
+ */
+import { resolve } from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { RuntimeLogger, RuntimeOptions } from '@nodeark/runtime';
+import type { NodearkConfig } from './config/load-config.js';
+
+/** Builds runtime options from configuration. */
+export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger): RuntimeOptions {
+  const limits: ResourceLimits = {};
+  const oldGen = config.get('nodeark.worker.max-old-generation-size-mb');
+  const youngGen = config.get('nodeark.worker.max-young-generation-size-mb');
+  const stack = config.get('nodeark.worker.stack-size-mb');
+  if (oldGen !== undefined) limits.maxOldGenerationSizeMb = oldGen;
+  if (youngGen !== undefined) limits.maxYoungGenerationSizeMb = youngGen;
+  if (stack !== undefined) limits.stackSizeMb = stack;
+  const nm = config.get('nodeark.base.node-modules');
+  const user = config.get('nodeark.download.basic-auth.username');
+  const password = config.get('nodeark.download.basic-auth.password');
+  return {
+    storeDir: resolve(config.get('nodeark.store.dir') ?? '.nodeark/store'),
+    baseNodeModules: nm === 'none' ? null : nm === undefined ? undefined : resolve(nm),
+    logger,
+    moduleLogLevel: config.get('nodeark.biz.log-level') ?? 'info',
+    startTimeoutMs: config.get('nodeark.biz.start-timeout')!,
+    stopTimeoutMs: config.get('nodeark.biz.stop-timeout')!,
+    drainTimeoutMs: config.get('nodeark.biz.drain-timeout')!,
+    requestTimeoutMs: config.get('nodeark.biz.request-timeout')!,
+    healthTimeoutMs: config.get('nodeark.biz.health-timeout')!,
+    keepBrokenBiz: config.get('nodeark.biz.keep-broken')!,
+    ...(Object.keys(limits).length > 0 ? { resourceLimits: limits } : {}),
+    bundleLimits: {
+      maxArchiveBytes: config.get('nodeark.bundle.max-archive-size')!,
+      maxUnpackedBytes: config.get('nodeark.bundle.max-unpacked-size')!,
+      maxEntries: config.get('nodeark.bundle.max-entries')!,
+    },
+    download: {
+      connectTimeoutMs: config.get('nodeark.download.connect-timeout')!,
+      bodyTimeoutMs: config.get('nodeark.download.body-timeout')!,
+      totalTimeoutMs: config.get('nodeark.download.total-timeout')!,
+      maxRedirections: config.get('nodeark.download.max-redirections')!,
+      ...(user !== undefined ? { basicAuth: { username: user, password: password ?? '' } } : {}),
+    },
+    allowedSchemes: (config.get('nodeark.bundle.allowed-schemes') ?? ['file', 'http', 'https']).map((s) =>
+      s.endsWith(':') ? s : `${s}:`,
+    ),
+  };
+}
