@@ -22,6 +22,11 @@ class BridgeSocket extends EventEmitter {
   remoteAddress: string;
   readonly remotePort = 0;
   readonly remoteFamily = 'IPv4';
+  // Fields ServerResponse reads on its socket (Node 20 `_http_outgoing`: end() resets `corked`).
+  readonly _writableState = { corked: 0, needDrain: false };
+  readonly writableCorked = 0;
+  readonly writableLength = 0;
+  readonly writableHighWaterMark = 64 * 1024;
   headerBytesLeft = -1;
   res: ServerResponse | undefined;
   constructor(
