@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from 'nodeark';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.get('server.port')).toBe(8080);
+    expect(c.get('koupleless.arklet.http.port')).toBe(1238);
+    expect(c.get('koupleless.healthcheck.base.readiness.withAllBizReadiness')).toBe(false);
+    expect(c.get('management.endpoints.web.exposure.include')).toEqual(['health']);
+    expect(c.get('management.endpoint.health.show-details')).toBe('never');
+    expect(c.get('nodeark.biz.start-timeout')).toBe(60_000);
+    expect(c.isExplicit('server.port')).toBe(false);
+  });
+
+  it('applies file < options < environment < arguments, later wins', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nodeark-config-'));
+    const file = join(dir, 'base.json');
+    await writeFile(
+      file,
+      JSON.stringify({ server: { port: 1000 }, 'spring.application.name': 'from-file', koupleless: { arklet: { http: { port: 2000 } } } }),
+    );
+    const c = loadConfig({
+      argv: ['--config', file, '--server.port=4000', '--json'],
+      values: { 'spring.application.name': 'from-options' },
+      env: { SERVER_PORT: '3000', KOUPLELESS_ARKLET_HTTP_PORT: '2001', MANAGEMENT_ENDPOINT_HEALTH_SHOWDETAILS: 'always', UNRELATED: 'x' },
+    });
+    expect(c.get('server.port')).toBe(4000);
+    expect(c.get('koupleless.arklet.http.port')).toBe(2001);
+    expect(c.get('spring.application.name')).toBe('from-options');
+    expect(c.get('management.endpoint.health.show-details')).toBe('always');
+    expect(c.isExplicit('koupleless.arklet.http.port')).toBe(true);
+  });
+
+  it('reads relaxed env names with dashes as underscores too, and camelCase keys', () => {
+    const c = loadConfig({
+      env: {
+        MANAGEMENT_ENDPOINT_HEALTH_SHOW_DETAILS: 'when-authorized',
+        KOUPLELESS_HEALTHCHECK_BASE_READINESS_WITHALLBIZREADINESS: 'true',
+        MANAGEMENT_ENDPOINT_HEALTH_STATUS_HTTPMAPPING_DOWN: '500',
+      },
+    });
+    expect(c.get('management.endpoint.health.show-details')).toBe('when-authorized');
+    expect(c.get('koupleless.healthcheck.base.readiness.withAllBizReadiness')).toBe(true);
+    expect(c.byPrefix('management.endpoint.health.status.http-mapping.')).toEqual({ DOWN: 500 });
+  });
+
+  it('parses durations, sizes and lists', () => {
+    const c = loadConfig({
+      env: {},
+      argv: ['--nodeark.biz.start-timeout=30s', '--nodeark.bundle.max-archive-size=10mb', '--management.endpoints.web.exposure.include=health, info'],
+    });
+    expect(c.get('nodeark.biz.start-timeout')).toBe(30_000);
+    expect(c.get('nodeark.bundle.max-archive-size')).toBe(10 * 1024 * 1024);
+    expect(c.get('management.endpoints.web.exposure.include')).toEqual(['health', 'info']);
+  });
+
+  it.each([
+    [['--server.port=eighty'], 'NODEARK_ERR_CONFIG_INVALID_VALUE', /"server\.port" \(from argument --server\.port\): expected an integer/],
+    [['--server.port=70000'], 'NODEARK_ERR_CONFIG_INVALID_VALUE', /expected a port number/],
+    [['--management.endpoint.health.show-details=sometimes'], 'NODEARK_ERR_CONFIG_INVALID_VALUE', /expected one of never, when-authorized, always/],
+    [['--nodeark.biz.stop-timeout=soon'], 'NODEARK_ERR_CONFIG_INVALID_VALUE', /expected a duration/],
+    [['--server.prot=1'], 'NODEARK_ERR_CONFIG_UNKNOWN_KEY', /Unknown configuration key "server\.prot"/],
+    [['--koupleless.healthcheck.base.readiness.withAllBizReadiness=yes'], 'NODEARK_ERR_CONFIG_INVALID_VALUE', /expected true or false/],
+  ])('fails on %j naming the key', (argv, code, message) => {
+    let err: { code?: string; message?: string } | undefined;
+    try {
+      loadConfig({ env: {}, argv });
+    } catch (e) {
+      err = e as { code: string; message: string };
+    }
+    expect(err?.code).toBe(code);
+    expect(err?.message).toMatch(message);
+  });
+
+  it('fails on a bad environment value naming the variable', () => {
+    expect(() => loadConfig({ env: { SERVER_PORT: 'abc' } })).toThrow(/environment variable SERVER_PORT/);
+  });
+
+  it('fails on an unreadable or non-object config file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nodeark-config-'));
+    await writeFile(join(dir, 'bad.json'), '{ nope');
+    await writeFile(join(dir, 'arr.json'), '[1]');
+    expect(() => loadConfig({ env: {}, file: join(dir, 'bad.json') })).toThrow(expect.objectContaining({ code: 'NODEARK_ERR_CONFIG_FILE' }));
+    expect(() => loadConfig({ env: {}, file: join(dir, 'arr.json') })).toThrow(/must contain a JSON object/);
+    expect(() => loadConfig({ env: {}, file: join(dir, 'missing.json') })).toThrow(expect.objectContaining({ code: 'NODEARK_ERR_CONFIG_FILE' }));
+  });
+
+  it('redacts secrets in toJSON', () => {
+    const c = loadConfig({ env: {}, argv: ['--nodeark.download.basic-auth.password=hunter2'] });
+    expect(c.toJSON()['nodeark.download.basic-auth.password']).toBe('***');
+  });
+});
