@@ -1,0 +1,85 @@
+/**
+ * `nodearkPlugin`: embed nodeark into an existing fastify app. Module traffic is taken in an `onRequest`
+ * hook (before body parsing, so the raw request stream is intact) and the reply is hijacked; every other
+ * request continues through the app. The Arklet API still gets its own port.
+ *
+ * Prefer `createBase()` for a dedicated base: it routes module traffic before fastify's router at all.
+ */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { BizRuntime } from '@nodeark/runtime';
+import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
+import { createLogger, type Logger } from './logger.js';
+import { runtimeOptionsFrom } from './runtime-options.js';
+import { deployStatic } from './static-deploy.js';
+import { attachServices, type BaseServices } from './services.js';
+
+/** Options of {@link nodearkPlugin}. */
+export interface NodearkPluginOptions {
+  /** Configuration by dotted key (see docs/configuration.md); `server.*` keys are ignored (the app listens). */
+  config?: Record<string, unknown>;
+  /** A JSON config file. */
+  configFile?: string;
+  /** Environment to read configuration from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** A pino logger; default: a new one at `logging.level.root`. */
+  logger?: Logger;
+}
+
+/** What the plugin decorates the app with, as `app.nodeark`. */
+export interface NodearkDecoration extends BaseServices {
+  readonly config: NodearkConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** nodeark's runtime and services (added by `nodearkPlugin`). */
+    nodeark: NodearkDecoration;
+  }
+}
+
+const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInstance, options) => {
+  const input: LoadConfigInput = {};
+  if (options.config) input.values = options.config;
+  if (options.configFile) input.file = options.configFile;
+  if (options.env) input.env = options.env;
+  const config = loadConfig(input);
+  const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
+  const runtime = new BizRuntime(runtimeOptionsFrom(config, logger));
+  const services = await attachServices({ app, runtime, config, logger });
+  app.decorate('nodeark', { ...services, config });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (runtime.handle(request.raw, reply.raw)) {
+      reply.hijack();
+      return reply;
+    }
+    return undefined;
+  });
+
+  // Start the Arklet API and static modules once the app is listening; close everything with the app.
+  app.addHook('onListen', async () => {
+    await services.startArklet();
+    const staticDir = config.get('com.alipay.sofa.ark.static.biz.dir');
+    try {
+      if (staticDir) await deployStatic(runtime, staticDir, logger);
+      services.markReady();
+    } catch (err) {
+      services.markFailed(err as Error);
+      logger.error({ err: (err as Error).message }, 'static deployment failed');
+    }
+  });
+  app.addHook('preClose', async () => {
+    services.markShuttingDown();
+  });
+  app.addHook('onClose', async () => {
+    await runtime.close();
+    await services.closeServices();
+  });
+};
+
+// Not encapsulated: the onRequest hook must see every request of the app (fastify-plugin's skip-override).
+(plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+(plugin as unknown as Record<symbol, string>)[Symbol.for('fastify.display-name')] = 'nodeark';
+
+/** The fastify plugin: `await app.register(nodearkPlugin, { config: { … } })`. */
+export const nodearkPlugin = plugin;
