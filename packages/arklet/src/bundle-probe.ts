@@ -1,0 +1,32 @@
+/**
+ * Reads a bundle's declared identity and priority without installing it: stage it into a private temp
+ * directory, read its `package.json`, dispose. Used by installBiz when the request has no bizName/bizVersion
+ * (`spec/arklet-protocol.md` §3.2 validation step 4: the identity is needed before the lock is taken) and
+ * by batchInstallBiz to group items by priority (§3.8 step 1). Like Java, this reads the bundle once more
+ * than the install itself does (§10.10); the runtime's limits, download options and schemes apply.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readBizManifest, stageBundle, type BizManifestInfo, type BizRuntime } from '@nodeark/runtime';
+
+/** Stages `bizUrl` with the runtime's settings and returns its manifest; leaves nothing behind. */
+export async function probeBundle(runtime: BizRuntime, bizUrl: string, integrity?: string): Promise<BizManifestInfo> {
+  const stagingDir = await mkdtemp(join(tmpdir(), 'nodeark-arklet-probe-'));
+  try {
+    const staged = await stageBundle(bizUrl.trim(), {
+      stagingDir,
+      limits: runtime.options.bundleLimits,
+      download: runtime.options.download,
+      allowedSchemes: runtime.options.allowedSchemes,
+      ...(integrity !== undefined ? { integrity } : {}),
+    });
+    try {
+      return await readBizManifest(staged.root);
+    } finally {
+      await staged.dispose();
+    }
+  } finally {
+    await rm(stagingDir, { recursive: true, force: true });
+  }
+}

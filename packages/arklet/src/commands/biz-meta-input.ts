@@ -1,0 +1,27 @@
+/**
+ * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, `spec/arklet-protocol.md` §3.3-3.4) and its
+ * validation, in Java order: bizName, bizVersion, then requestId when async.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { assertBizName, assertBizVersion } from '@nodeark/runtime';
+import { isBlank, validationError } from '../input-validation.js';
+
+/** `{bizName, bizVersion, async?, requestId?}`. */
+export const BizMetaInputSchema = Type.Object({
+  bizName: Type.Optional(Type.String({ maxLength: 256 })),
+  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
+  async: Type.Optional(Type.Boolean()),
+  requestId: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+/** A type-checked ArkBizMeta input. */
+export type BizMetaInput = Static<typeof BizMetaInputSchema>;
+
+/** Java `UninstallBizHandler.validate` / `SwitchBizHandler.validate`, then path-safe identity checks. */
+export function validateBizMetaInput(input: BizMetaInput): void {
+  if (isBlank(input.bizName)) throw validationError('bizName should not be blank');
+  if (isBlank(input.bizVersion)) throw validationError('bizVersion should not be blank');
+  if (input.async === true && isBlank(input.requestId)) throw validationError('requestId should not be blank when async is true');
+  assertBizName(input.bizName);
+  assertBizVersion(input.bizVersion);
+}

@@ -1,0 +1,29 @@
+/**
+ * `switchBiz` (`spec/arklet-protocol.md` §3.4): make a version the activated one; the previously activated
+ * version becomes deactivated and routing flips atomically. Not found → NOT_FOUND_BIZ, a state other than
+ * activated/deactivated → ILLEGAL_STATE_BIZ, both as FAILED `switch biz not success!`.
+ */
+import type { CommandDefinition } from '../command-registry.js';
+import type { ClientResponseJson } from '../types.js';
+import { BizMetaInputSchema, validateBizMetaInput } from './biz-meta-input.js';
+
+/** The built-in `switchBiz` command. */
+export const switchBizCommand: CommandDefinition<typeof BizMetaInputSchema, ClientResponseJson> = {
+  id: 'switchBiz',
+  description: 'switch one ark biz',
+  input: BizMetaInputSchema,
+  bizOps: true,
+  validate: (input) => validateBizMetaInput(input),
+  async handle(input, ctx) {
+    const bizName = input.bizName as string;
+    const bizVersion = input.bizVersion as string;
+    if (bizName === ctx.masterBiz.bizName && bizVersion === ctx.masterBiz.bizVersion) {
+      // The master biz is always activated (Java: switching to an activated biz changes nothing, SUCCESS).
+      return { code: 'SUCCESS', data: { code: 'SUCCESS', message: `Switch biz: ${bizName}:${bizVersion} is activated.` } };
+    }
+    const result = await ctx.runtime.switchBiz(bizName, bizVersion);
+    const data: ClientResponseJson = { code: result.code, message: result.message };
+    if (result.code === 'SUCCESS') return { code: 'SUCCESS', data };
+    return { code: 'FAILED', data, message: 'switch biz not success!' };
+  },
+};

@@ -1,0 +1,34 @@
+/**
+ * `uninstallBiz` (`spec/arklet-protocol.md` §3.3): unroute → drain → `stop()` → terminate → remove.
+ * - the master biz name → FAILED, data `{code: FAILED, message: "Master biz must not be uninstalled."}`;
+ * - not installed → **SUCCESS** with `data.code` `NOT_FOUND_BIZ` (design.md deviation: Java answers FAILED
+ *   and ModuleController loops on FAILED);
+ * - any other non-SUCCESS runtime code → FAILED `uninstall biz not success!` with the ClientResponse.
+ */
+import type { CommandDefinition } from '../command-registry.js';
+import type { ClientResponseJson } from '../types.js';
+import { BizMetaInputSchema, validateBizMetaInput } from './biz-meta-input.js';
+
+/** The built-in `uninstallBiz` command. */
+export const uninstallBizCommand: CommandDefinition<typeof BizMetaInputSchema, ClientResponseJson> = {
+  id: 'uninstallBiz',
+  description: 'uninstall one ark biz',
+  input: BizMetaInputSchema,
+  bizOps: true,
+  validate: (input) => validateBizMetaInput(input),
+  async handle(input, ctx) {
+    const bizName = input.bizName as string;
+    const bizVersion = input.bizVersion as string;
+    if (bizName === ctx.masterBiz.bizName) {
+      return {
+        code: 'FAILED',
+        data: { code: 'FAILED', message: 'Master biz must not be uninstalled.' },
+        message: 'uninstall biz not success!',
+      };
+    }
+    const result = await ctx.runtime.uninstall(bizName, bizVersion);
+    const data: ClientResponseJson = { code: result.code, message: result.message };
+    if (result.code === 'SUCCESS' || result.code === 'NOT_FOUND_BIZ') return { code: 'SUCCESS', data };
+    return { code: 'FAILED', data, message: 'uninstall biz not success!' };
+  },
+};

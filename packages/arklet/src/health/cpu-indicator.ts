@@ -1,0 +1,49 @@
+/**
+ * The `cpu` indicator (`spec/arklet-protocol.md` §4.3, Java `CpuIndicator`), from `os.cpus()` ticks of the
+ * whole machine. Like Java, the baseline is taken once when the indicator is created, so the figures are
+ * cumulative since the Arklet started. Keys and types exactly as Java (§9 case 34):
+ * - `count` (integer): logical processors;
+ * - `type` (string): the CPU model name;
+ * - `total used (%)`: like Java, the raw sum of all tick deltas (here in milliseconds), not a percentage;
+ * - `user used (%)`, `system used (%)`, `free (%)`: percent of the total ticks (user+nice, sys+irq, idle);
+ *   0 while the total is 0.
+ */
+import { cpus } from 'node:os';
+
+interface Ticks {
+  user: number;
+  sys: number;
+  idle: number;
+  total: number;
+}
+
+function readTicks(): Ticks {
+  const t: Ticks = { user: 0, sys: 0, idle: 0, total: 0 };
+  for (const c of cpus()) {
+    t.user += c.times.user + c.times.nice;
+    t.sys += c.times.sys + c.times.irq;
+    t.idle += c.times.idle;
+  }
+  t.total = t.user + t.sys + t.idle;
+  return t;
+}
+
+/** Creates the `cpu` indicator function. */
+export function createCpuIndicator(): () => Record<string, unknown> {
+  const baseline = readTicks();
+  const list = cpus();
+  const model = list[0]?.model?.trim() || 'unknown';
+  return () => {
+    const now = readTicks();
+    const total = now.total - baseline.total;
+    const pct = (v: number): number => (total > 0 ? (100 * v) / total : 0);
+    return {
+      count: cpus().length || list.length,
+      type: model,
+      'total used (%)': total,
+      'user used (%)': pct(now.user - baseline.user),
+      'system used (%)': pct(now.sys - baseline.sys),
+      'free (%)': pct(now.idle - baseline.idle),
+    };
+  };
+}

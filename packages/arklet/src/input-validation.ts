@@ -1,0 +1,105 @@
+/**
+ * Input checks shared by every command. Types are checked against each command's TypeBox schema before
+ * the command's own (Java-ordered) checks run, so a number where a string is expected, an array where an
+ * object is expected, or a huge string is refused with a message naming the field, and nothing is touched.
+ *
+ * Java binds leniently (`spec/arklet-protocol.md` §1.3: numbers become strings, `"true"` becomes true);
+ * nodeark accepts strict JSON only (§1.3 TS-REC). Like fastjson, a JSON `null` member counts as absent.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { ERR_ARKLET_VALIDATION } from './errors.js';
+
+/** A validation failure (`CommandValidationException`): surfaces as `Internal Error: <message>` (§1.5). */
+export function validationError(message: string): Error {
+  return new ERR_ARKLET_VALIDATION(message);
+}
+
+/** sofa-ark `StringUtils.isEmpty` as used by Arklet validation: absent, `""` or whitespace only (§3.2). */
+export function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** True for a plain JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A shallow copy of `obj` without its `null` members (fastjson drops them, so defaults apply; §1.3). */
+export function dropNulls(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== null) out[k] = v;
+  return out;
+}
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/**
+ * Throws `NODEARK_ERR_ARKLET_VALIDATION` naming the first field of `value` that does not match `schema`,
+ * e.g. `bizUrl must be a string (got number)`, `args[2] must be a string (got null)`,
+ * `requestId must be at most 256 characters`. `prefix` is prepended to field paths (`bizList[1].`).
+ */
+export function assertSchema(schema: TSchema, value: unknown, prefix = ''): void {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  if (check.Check(value)) return;
+  const first = check.Errors(value).First();
+  if (!first) throw validationError(`${prefix || 'input'} is invalid`);
+  throw validationError(describeError(first, prefix));
+}
+
+function describeError(e: ValueError, prefix: string): string {
+  const field = fieldName(e.path, prefix);
+  const s = e.schema as Record<string, unknown>;
+  switch (e.type) {
+    case ValueErrorType.String:
+      return `${field} must be a string (got ${jsonType(e.value)})`;
+    case ValueErrorType.StringMaxLength:
+      return `${field} must be at most ${String(s['maxLength'])} characters`;
+    case ValueErrorType.StringMinLength:
+      return `${field} must be at least ${String(s['minLength'])} characters`;
+    case ValueErrorType.StringPattern:
+      return `${field} has an invalid format`;
+    case ValueErrorType.Boolean:
+      return `${field} must be a boolean (got ${jsonType(e.value)})`;
+    case ValueErrorType.Integer:
+      return `${field} must be an integer (got ${jsonType(e.value)})`;
+    case ValueErrorType.Number:
+      return `${field} must be a number (got ${jsonType(e.value)})`;
+    case ValueErrorType.Array:
+      return `${field} must be an array (got ${jsonType(e.value)})`;
+    case ValueErrorType.ArrayMaxItems:
+      return `${field} must have at most ${String(s['maxItems'])} items`;
+    case ValueErrorType.Object:
+      return `${field} must be an object (got ${jsonType(e.value)})`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `${field} must have at most ${String(s['maxProperties'])} entries`;
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${field} is required`;
+    default:
+      return `${field} is invalid: ${e.message}`;
+  }
+}
+
+/** `/bizList/1/args/0` → `bizList[1].args[0]`. */
+function fieldName(path: string, prefix: string): string {
+  const parts = path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let out = '';
+  for (const p of parts) {
+    if (/^\d+$/.test(p)) out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(p)) out += out === '' ? p : `.${p}`;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  if (prefix === '') return out === '' ? 'input' : out;
+  return out === '' ? prefix.replace(/\.$/, '') : out.startsWith('[') ? prefix.replace(/\.$/, '') + out : prefix + out;
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
