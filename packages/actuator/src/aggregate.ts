@@ -1,0 +1,99 @@
+/**
+ * AGG (`arkBizAggregate` / `compositeAllBiz`, spec §3): every installed module's indicators, evaluated inside
+ * its worker by the runtime, all modules concurrently, each module bounded by an outer timeout on top of the
+ * runtime's per-indicator timeout. Membership does not depend on the biz state: `deactivated` modules are
+ * included; modules being uninstalled are not (Java drops them at `BeforeBizStopEvent`).
+ */
+import type { BizRuntime, BizSnapshot } from '@nodeark/runtime';
+import type { HealthResult } from '@nodeark/biz';
+import type { ActuatorConfig } from './config.js';
+import { isStopping } from './lifecycle.js';
+import { kouplelessAggregate, uniformCode } from './status.js';
+
+/** The Java detail of a module without a usable context (spec §3.2). */
+export const NOT_REFRESHED = { applicationContext: "haven't refreshed" } as const;
+
+type AggConfig = Pick<ActuatorConfig, 'aggregateIndicatorFormat' | 'startingBiz' | 'aggregateIncludeBroken'>;
+
+/** One module's AGG entry. */
+interface BizEntry {
+  status: string;
+  details?: Record<string, unknown>;
+}
+
+export class BizAggregate {
+  constructor(
+    private readonly runtime: Pick<BizRuntime, 'list' | 'get' | 'health'>,
+    private readonly config: AggConfig,
+    private readonly bizTimeoutMs: number,
+  ) {}
+
+  /** Evaluates the component. `details` is omitted when no module is listed (Spring `NON_EMPTY`). */
+  async evaluate(): Promise<HealthResult> {
+    const members = this.runtime.list().filter((b) => this.isMember(b));
+    const entries = await Promise.all(members.map((b) => this.entry(b)));
+    const details: Record<string, unknown> = {};
+    const statuses: string[] = [];
+    members.forEach((b, i) => {
+      const e = entries[i];
+      if (e === undefined) return; // uninstalled while being evaluated
+      details[b.identity] = e;
+      statuses.push(e.status);
+    });
+    const status = kouplelessAggregate(statuses);
+    return statuses.length === 0 ? { status } : { status, details };
+  }
+
+  private isMember(b: BizSnapshot): boolean {
+    if (b.bizState === 'stopped' || b.bizState === 'unresolved') return false;
+    if (isStopping(b.bizStateRecords)) return false;
+    if (b.bizState === 'broken' && lastReason(b) === 'Install Failed' && !this.config.aggregateIncludeBroken) return false;
+    return true;
+  }
+
+  private async entry(b: BizSnapshot): Promise<BizEntry | undefined> {
+    if (b.bizState === 'resolved') {
+      // Starting: the runtime evaluates a module's indicators only once its start() has returned.
+      return this.config.startingBiz === 'down' ? { status: 'DOWN', details: { ...NOT_REFRESHED } } : { status: 'UNKNOWN' };
+    }
+    if (b.bizState === 'broken' && lastReason(b) === 'Install Failed') {
+      // Kept after a failed start (keepBrokenBiz): Java's closed context (spec §3.4, case 25).
+      return { status: 'DOWN', details: { ...NOT_REFRESHED } };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ status: string; components: Record<string, HealthResult> }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: `module health did not answer within ${this.bizTimeoutMs} ms` } } } }),
+        this.bizTimeoutMs,
+      );
+    });
+    let h;
+    try {
+      h = await Promise.race([this.runtime.health(b.identity), timeout]);
+    } catch (err) {
+      h = { status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } };
+    } finally {
+      clearTimeout(timer);
+    }
+    const now = this.runtime.get(b.bizName, b.bizVersion);
+    if (!now || now.bizState === 'stopped' || isStopping(now.bizStateRecords)) return undefined;
+    const names = Object.keys(h.components);
+    if (names.length === 0) {
+      const s = uniformCode(h.status);
+      return { status: s === 'down' ? 'DOWN' : s === 'unknown' ? 'UNKNOWN' : 'UP' };
+    }
+    const details: Record<string, unknown> = {};
+    for (const n of names) {
+      const r = h.components[n]!;
+      details[n] =
+        this.config.aggregateIndicatorFormat === 'nested'
+          ? { details: r.details ?? {}, status: { status: r.status } }
+          : { status: r.status, details: r.details ?? {} };
+    }
+    return { status: kouplelessAggregate(names.map((n) => h.components[n]!.status)), details };
+  }
+}
+
+function lastReason(b: BizSnapshot): string | undefined {
+  return b.bizStateRecords[b.bizStateRecords.length - 1]?.reason;
+}

@@ -1,0 +1,27 @@
+/**
+ * `@nodeark/actuator`: Koupleless-compatible `/actuator/health` and `/actuator/info` for a nodeark base
+ * (`masterBizStartUp`, `arkBizAggregate`, `withAllBizReadiness`, probes, `arkBizInfo` / `arkPluginInfo`),
+ * with Spring Boot Actuator semantics. See `docs/health.md`.
+ * @packageDocumentation
+ */
+export { createActuator, type Actuator, type ActuatorOptions, type ActuatorLogger, type HealthNode } from './actuator.js';
+export {
+  ACTUATOR_OWNED_PREFIXES,
+  ACTUATOR_PROPERTIES,
+  ACTUATOR_PROPERTY_PATTERNS,
+  DEFAULT_ACTUATOR_CONFIG,
+  actuatorConfigFromProperties,
+  resolveActuatorConfig,
+  type ActuatorConfig,
+  type ActuatorPropertyDef,
+  type ComponentNaming,
+  type HealthGroupConfig,
+  type ShowMode,
+} from './config.js';
+export type { ActuatorAuthorizer, ActuatorPrincipal } from './auth.js';
+export type { BaseHealthIndicator } from './indicators.js';
+export type { BizInfoItem, PluginInfoItem, PluginRegistration } from './info.js';
+export type { LivenessState, ReadinessState } from './lifecycle.js';
+export { StatusAggregator, HttpCodeStatusMapper, uniformCode } from './status.js';
+export { negotiate, V2 as ACTUATOR_V2_JSON, V3 as ACTUATOR_V3_JSON } from './negotiate.js';
+export * from './errors.js';
