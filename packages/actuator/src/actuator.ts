@@ -335,7 +335,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
     [primary, ...groups.values()].some((g) => g.showComponents === 'when-authorized' || g.showDetails === 'when-authorized');
 
   const send = (reply: FastifyReply, statusCode: number, neg: Negotiated, body: unknown): FastifyReply =>
-    reply.code(statusCode).header('content-type', neg.contentType).send(JSON.stringify(body));
+    // A Buffer, so that fastify does not append `; charset=utf-8` (Spring sends the bare media type).
+    reply.code(statusCode).header('content-type', neg.contentType).send(Buffer.from(JSON.stringify(body), 'utf8'));
   const notFound = (reply: FastifyReply): FastifyReply => reply.code(404).send();
   const notAcceptable = (reply: FastifyReply): FastifyReply => reply.code(406).send();
 
