@@ -1,0 +1,162 @@
+/**
+ * The Arklet wire contract as the client sees it (`spec/arklet-protocol.md` §2-4). These are plain JSON
+ * shapes; the client does not depend on the server packages.
+ */
+
+/** sofa-ark biz states, lowercase on the HTTP wire (§2.6). */
+export type BizState = 'unresolved' | 'resolved' | 'activated' | 'deactivated' | 'broken' | 'stopped';
+
+/** Envelope codes (§2.1). */
+export type ResponseCode = 'SUCCESS' | 'FAILED' | 'CMD_NOT_FOUND' | 'CMD_PROCESS_INTERNAL_ERROR';
+
+/** sofa-ark `ClientResponse.code` (§2.2). */
+export type OperationCode = 'SUCCESS' | 'FAILED' | 'REPEAT_BIZ' | 'NOT_FOUND_BIZ' | 'ILLEGAL_STATE_BIZ';
+
+/** The response envelope (§2.1). */
+export interface ArkletResponse<T = unknown> {
+  /** Present on SUCCESS/FAILED (handler outputs), absent on CMD_NOT_FOUND and internal errors. */
+  baseIdentity?: string;
+  code: ResponseCode;
+  data?: T;
+  /** Only on CMD_PROCESS_INTERNAL_ERROR. */
+  errorStackTrace?: string;
+  /** Absent on SUCCESS. */
+  message?: string;
+}
+
+/** A state change of a module (§2.5). */
+export interface BizStateRecord {
+  changeTime: number;
+  message: string;
+  reason: string;
+  state: BizState;
+}
+
+/** A `queryAllBiz` element (§2.4). */
+export interface BizInfo {
+  bizName: string;
+  bizState: BizState;
+  bizStateRecords: BizStateRecord[];
+  bizVersion: string;
+  mainClass: string;
+  webContextPath: string;
+}
+
+/** A `bizInfos[]` element (§2.3): `BizInfo` plus the BizModel members. */
+export interface BizModel extends BizInfo {
+  attributes: Record<string, string>;
+  bizTempWorkDir?: string;
+  bizUrl?: string;
+  classPath?: string[];
+  declaredMode?: boolean;
+  identity: string;
+  priority: number;
+  [member: string]: unknown;
+}
+
+/** sofa-ark `ClientResponse` (§2.2): the `data` of installBiz / uninstallBiz / switchBiz. */
+export interface ClientResponse {
+  bizInfos?: BizModel[];
+  code: OperationCode;
+  elapsedSpace?: number;
+  message: string;
+}
+
+/** `batchInstallBiz` data (§3.8). */
+export interface BatchInstallResponse {
+  bizUrlToResponse: Record<string, ClientResponse>;
+  code: 'SUCCESS' | 'FAILED';
+  elapsedSpace: number;
+  message: string;
+}
+
+/** Async operation status (§3.7). */
+export type ProcessStatus = 'INITIALIZED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
+
+/** An async operation record (§3.7). */
+export interface ProcessRecord {
+  arkBizMeta: Record<string, unknown>;
+  elapsedTime: number;
+  endTime?: number;
+  endTimestamp: number;
+  errorCode?: string;
+  message?: string;
+  requestId: string;
+  startTime: number;
+  startTimestamp: number;
+  status: ProcessStatus;
+  threadName?: string;
+  throwable?: { code?: string; message: string; name: string; stackTrace: string };
+}
+
+/** A `help` element (§3.1). */
+export interface CommandModel {
+  desc: string;
+  id: string;
+}
+
+/** `BizHealthMeta` (§4.3). */
+export interface BizHealthMeta {
+  bizName: string;
+  bizState: BizState;
+  bizVersion: string;
+  webContextPath: string;
+}
+
+/** The `health` data (§4.3). Indicator maps (`cpu`, `jvm`, custom) are keyed by indicator id. */
+export interface HealthData {
+  healthData: {
+    masterBizInfo?: BizHealthMeta;
+    bizInfo?: BizHealthMeta;
+    bizListInfo?: BizHealthMeta[];
+    pluginListInfo?: unknown[];
+    cpu?: Record<string, number | string>;
+    jvm?: Record<string, number | string>;
+    [indicator: string]: unknown;
+  };
+}
+
+/** Members shared by the biz-ops commands (Java `ArkBizMeta`, §1.6). */
+export interface BizOpsOptions {
+  /** Run in the background; the answer is the operation record. Requires `requestId`. */
+  async?: boolean;
+  /** Identifies the async operation (`queryBizOps`). */
+  requestId?: string;
+}
+
+/** `installBiz` input (§3.2). */
+export interface InstallBizRequest extends BizOpsOptions {
+  bizUrl: string;
+  /** Both or neither; when neither, the Arklet reads them from the bundle. */
+  bizName?: string;
+  bizVersion?: string;
+  args?: string[];
+  envs?: Record<string, string>;
+  installStrategy?: 'installOnly' | 'uninstallThenInstall' | (string & {});
+  /** nodeark extension: SRI value the archive must match. */
+  integrity?: string;
+}
+
+/** `uninstallBiz` / `switchBiz` input (§3.3-3.4). */
+export interface BizIdentityRequest extends BizOpsOptions {
+  bizName: string;
+  bizVersion: string;
+}
+
+/** `batchInstallBiz` input (§3.8). */
+export interface BatchInstallBizRequest extends BizOpsOptions {
+  bizList: Omit<InstallBizRequest, 'async' | 'requestId'>[];
+}
+
+/** `health` input (§4.1). */
+export interface HealthRequest {
+  type?: 'system' | 'biz' | 'plugin';
+  bizName?: string;
+  bizVersion?: string;
+  metrics?: string[];
+}
+
+/** `queryBizOps` input (§3.7). */
+export interface QueryBizOpsRequest {
+  requestId: string;
+}
