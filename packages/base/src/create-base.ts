@@ -38,7 +38,7 @@ export interface NodearkBase extends BaseServices {
   /** The base logger. */
   readonly logger: Logger;
   /** Starts the Arklet API, listens on `server.port`, deploys static modules, marks the base ready. */
-  listen(): Promise<{ url: string; arkletUrl: string | undefined }>;
+  listen(): Promise<{ url: string; arkletUrl: string }>;
   /** Graceful shutdown: readiness down, stop accepting, drain, stop modules in reverse priority, close. */
   close(): Promise<void>;
   /** The base URL once listening (`http://127.0.0.1:8080`). */
@@ -79,10 +79,20 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
   });
 
   let url: string | undefined;
+  let startedBefore = false;
   let closing: Promise<void> | undefined;
 
   const base: NodearkBase = {
-    ...services,
+    runtime,
+    actuator: services.actuator,
+    get arklet() {
+      return services.arklet;
+    },
+    startArklet: () => services.startArklet(),
+    markReady: () => services.markReady(),
+    markFailed: (err) => services.markFailed(err),
+    markShuttingDown: () => services.markShuttingDown(),
+    closeServices: () => services.closeServices(),
     config,
     app,
     logger,
@@ -90,6 +100,8 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       return url;
     },
     async listen() {
+      if (startedBefore) throw new Error('listen() was already called');
+      startedBefore = true;
       const arkletUrl = await services.startArklet();
       const address = await app.listen({
         port: config.get('server.port')!,

@@ -46,7 +46,7 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
   const runtime = new BizRuntime(runtimeOptionsFrom(config, logger));
   const services = await attachServices({ app, runtime, config, logger });
-  app.decorate('nodeark', { ...services, config });
+  app.decorate('nodeark', Object.assign(Object.create(services) as BaseServices, { config }) as NodearkDecoration);
 
   app.addHook('onRequest', async (request, reply) => {
     if (runtime.handle(request.raw, reply.raw)) {

@@ -1,8 +1,12 @@
 /**
- * Wires the Arklet API and the actuator onto a base (shared by `createBase()` and the fastify plugin).
+ * Wires the Arklet API and the actuator onto a base (shared by `createBase()` and the fastify plugin):
+ * configuration keys → `createArklet` / `createActuator` options, and the startup/shutdown signals.
  */
 import type { FastifyInstance } from 'fastify';
 import type { BizRuntime } from '@nodeark/runtime';
+import { createArklet, type Arklet } from '@nodeark/arklet';
+import { actuatorConfigFromProperties, createActuator, type Actuator } from '@nodeark/actuator';
+import { isActuatorKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 
@@ -18,29 +22,78 @@ export interface ServiceContext {
 export interface BaseServices {
   /** The module host. */
   readonly runtime: BizRuntime;
-  /** Starts the Arklet API server; resolves with its URL (undefined when disabled). */
-  startArklet(): Promise<string | undefined>;
+  /** `/actuator/*`: register base health indicators, info contributors and plugins here. */
+  readonly actuator: Actuator;
+  /** The Arklet server once started (register custom commands and health indicators on it). */
+  readonly arklet: Arklet | undefined;
+  /** Starts the Arklet API server; resolves with its URL. */
+  startArklet(): Promise<string>;
   /** Startup finished (static modules deployed). */
   markReady(): void;
   /** Startup failed. */
   markFailed(err: Error): void;
-  /** Shutdown began. */
+  /** Shutdown began: readiness goes OUT_OF_SERVICE first. */
   markShuttingDown(): void;
   /** Closes the Arklet server and detaches listeners. */
   closeServices(): Promise<void>;
 }
 
+/** The master biz (the base itself) as configured. */
+export function masterBizOf(config: NodearkConfig): { bizName: string; bizVersion: string } {
+  return {
+    bizName: config.get('spring.application.name') ?? 'nodeark-base',
+    bizVersion: config.get('nodeark.base.version') ?? '1.0.0',
+  };
+}
+
 /** Registers actuator routes on `app` and prepares the Arklet server. */
 export async function attachServices(ctx: ServiceContext): Promise<BaseServices> {
-  const { runtime } = ctx;
-  return {
+  const { app, runtime, config, logger } = ctx;
+  const masterBiz = masterBizOf(config);
+  const actuatorProps = Object.fromEntries(config.explicitEntries().filter(([k]) => isActuatorKey(k)));
+  // Subscribed to the runtime now, before any static module installs (spec health-actuator §9.3).
+  const actuator = createActuator({
     runtime,
-    async startArklet() {
-      return undefined;
+    masterBiz,
+    config: actuatorConfigFromProperties(actuatorProps),
+    logger: logger.child({ component: 'actuator' }),
+  });
+  runtime.beforeUninstall((biz) => actuator.prepareUninstall(biz.bizName, biz.bizVersion));
+  await app.register(actuator.plugin);
+
+  let arklet: Arklet | undefined;
+  const services: BaseServices = {
+    runtime,
+    actuator,
+    get arklet() {
+      return arklet;
     },
-    markReady() {},
-    markFailed() {},
-    markShuttingDown() {},
-    async closeServices() {},
+    async startArklet() {
+      const identity = config.get('koupleless.arklet.base.identity');
+      arklet = await createArklet({
+        runtime,
+        masterBiz,
+        port: config.get('koupleless.arklet.http.port') ?? 1238,
+        portExplicit: config.isExplicit('koupleless.arklet.http.port'),
+        host: config.get('koupleless.arklet.http.address') ?? '0.0.0.0',
+        ...(identity !== undefined ? { baseIdentity: identity } : {}),
+        logger: logger.child({ component: 'arklet' }),
+      });
+      return arklet.url;
+    },
+    markReady() {
+      actuator.markBaseReady();
+    },
+    markFailed(err) {
+      actuator.markBaseFailed(err);
+    },
+    markShuttingDown() {
+      actuator.markShuttingDown();
+    },
+    async closeServices() {
+      await arklet?.close();
+      actuator.close();
+    },
   };
+  return services;
 }

@@ -123,6 +123,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private readonly log: RuntimeLogger;
   private closed = false;
   private storeReady: Promise<void> | undefined;
+  private readonly beforeUninstallHooks: Array<(biz: BizSnapshot) => void | Promise<void>> = [];
 
   constructor(options: RuntimeOptions = {}) {
     super();
@@ -165,6 +166,14 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   activated(bizName: string): BizSnapshot | undefined {
     for (const r of this.bizs.values()) if (r.bizName === bizName && r.state === 'activated') return snapshot(r);
     return undefined;
+  }
+
+  /**
+   * Adds a hook awaited before a module is uninstalled (sofa-ark's `BeforeBizStopEvent`): the actuator uses
+   * it to take the module out of readiness first. A hook that throws is logged and does not stop the uninstall.
+   */
+  beforeUninstall(hook: (biz: BizSnapshot) => void | Promise<void>): void {
+    this.beforeUninstallHooks.push(hook);
   }
 
   /** True once {@link close} has begun. */
@@ -299,6 +308,16 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         message: `Uninstall biz: ${identity} is still starting (state ${rec.state}); retry when it has started.`,
         costMs: Date.now() - t0,
       };
+    }
+    for (const hook of this.beforeUninstallHooks) {
+      try {
+        await hook(snapshot(rec));
+      } catch (err) {
+        this.log.warn({ biz: identity, err: String(err) }, 'beforeUninstall hook failed');
+      }
+    }
+    if (this.bizs.get(identity) !== rec) {
+      return { code: 'NOT_FOUND_BIZ', message: `Uninstall biz: ${identity} not found.`, costMs: Date.now() - t0 };
     }
     const stopError = await this.stopBiz(rec, true);
     const message = stopError

@@ -4,8 +4,10 @@
  * this table; `nodeark start --help-config` prints it.
  */
 
-/** Value kinds a key can have. */
-export type ConfigKind = 'string' | 'int' | 'port' | 'bool' | 'duration' | 'bytes' | 'list' | 'enum';
+import { ACTUATOR_PROPERTIES, ACTUATOR_PROPERTY_PATTERNS, DEFAULT_ACTUATOR_CONFIG } from '@nodeark/actuator';
+
+/** Value kinds a key can have (`raw`: passed through as given, validated by the package that owns it). */
+export type ConfigKind = 'string' | 'int' | 'port' | 'bool' | 'duration' | 'bytes' | 'list' | 'enum' | 'raw';
 
 /** One key's definition. */
 export interface ConfigKeyDef {
@@ -16,19 +18,9 @@ export interface ConfigKeyDef {
   values?: readonly string[];
   /** Inclusive minimum for numbers. */
   min?: number;
+  /** Default shown in the docs when it is applied by another package rather than by the loader. */
+  docDefault?: unknown;
 }
-
-/** Keys whose names end in a free segment (`management.endpoint.health.status.http-mapping.DOWN`). */
-export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> = [
-  {
-    prefix: 'management.endpoint.health.status.http-mapping.',
-    def: { kind: 'int', default: undefined, min: 100, description: 'HTTP status for a health status, e.g. `...http-mapping.DOWN=500`.' },
-  },
-  {
-    prefix: 'management.endpoint.health.group.',
-    def: { kind: 'string', default: undefined, description: 'Health group settings (`include`, `show-details`); see docs/health.md.' },
-  },
-];
 
 /** Every fixed key. */
 export const CONFIG_SCHEMA = {
@@ -92,20 +84,51 @@ export const CONFIG_SCHEMA = {
   'nodeark.download.max-redirections': { kind: 'int', default: 5, min: 0, description: 'Redirects followed for an http(s) bizUrl.' },
   'nodeark.download.basic-auth.username': { kind: 'string', default: undefined, description: 'Basic auth user for http(s) bizUrls without userinfo.' },
   'nodeark.download.basic-auth.password': { kind: 'string', default: undefined, description: 'Basic auth password for http(s) bizUrls without userinfo.' },
-  'management.endpoints.web.exposure.include': { kind: 'list', default: ['health'], description: 'Actuator endpoints exposed over HTTP (`health`, `info`, `*`).' },
-  'management.endpoints.web.exposure.exclude': { kind: 'list', default: [], description: 'Actuator endpoints never exposed.' },
-  'management.endpoints.web.base-path': { kind: 'string', default: '/actuator', description: 'Base path of the actuator endpoints.' },
-  'management.endpoint.health.show-details': { kind: 'enum', default: 'never', values: ['never', 'when-authorized', 'always'], description: 'When health details are shown.' },
-  'management.endpoint.health.show-components': { kind: 'enum', default: undefined, values: ['never', 'when-authorized', 'always'], description: 'When health components are shown (default: as show-details).' },
-  'management.endpoint.health.probes.enabled': { kind: 'bool', default: false, description: 'Expose /actuator/health/liveness and /readiness.' },
-  'management.endpoint.health.status.order': { kind: 'list', default: ['DOWN', 'OUT_OF_SERVICE', 'UP', 'UNKNOWN'], description: 'Status aggregation order, most severe first.' },
-  'management.endpoint.health.roles': { kind: 'list', default: [], description: 'Roles that may see details with `when-authorized`.' },
-  'management.health.diskspace.enabled': { kind: 'bool', default: true, description: 'Register the `diskSpace` indicator.' },
-  'management.health.diskspace.threshold': { kind: 'bytes', default: 10 * 1024 * 1024, description: 'Free-space threshold of `diskSpace`.' },
-  'management.health.diskspace.path': { kind: 'string', default: '.', description: 'Path whose filesystem `diskSpace` checks.' },
   'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
 
 /** A fixed configuration key. */
 export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+const KIND_FROM_ACTUATOR: Record<string, ConfigKind> = {
+  string: 'string',
+  path: 'string',
+  bool: 'bool',
+  list: 'list',
+  int: 'int',
+  bytes: 'bytes',
+  ms: 'duration',
+  show: 'enum',
+  enum: 'enum',
+};
+
+/**
+ * The actuator's properties (`@nodeark/actuator` ACTUATOR_PROPERTIES: management.*, spring.info.*,
+ * spring.security.user.*, nodeark.actuator.*), accepted by the loader without a default of their own: the
+ * actuator applies its defaults, shown here as `docDefault`.
+ */
+export const ACTUATOR_CONFIG_SCHEMA: Readonly<Record<string, ConfigKeyDef>> = Object.fromEntries(
+  ACTUATOR_PROPERTIES.filter((p) => !(p.key in CONFIG_SCHEMA)).map((p) => {
+    const def: ConfigKeyDef = {
+      kind: KIND_FROM_ACTUATOR[p.kind] ?? 'string',
+      default: undefined,
+      description: p.description,
+      docDefault: (DEFAULT_ACTUATOR_CONFIG as unknown as Record<string, unknown>)[p.field],
+    };
+    if (p.kind === 'show') def.values = ['never', 'when-authorized', 'always'];
+    else if (p.values) def.values = p.values;
+    return [p.key, def];
+  }),
+);
+
+/** Keys whose last segments are free (`management.endpoint.health.status.http-mapping.DOWN`). */
+export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> = ACTUATOR_PROPERTY_PATTERNS.map((p) => ({
+  prefix: p.prefix,
+  def: { kind: 'raw', default: undefined, description: p.description },
+}));
+
+/** True for keys the actuator reads (passed to `actuatorConfigFromProperties`). */
+export function isActuatorKey(key: string): boolean {
+  return ACTUATOR_PROPERTIES.some((p) => p.key === key) || ACTUATOR_PROPERTY_PATTERNS.some((p) => key.startsWith(p.prefix));
+}

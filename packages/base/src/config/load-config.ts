@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ERR_CONFIG_FILE, ERR_CONFIG_INVALID_VALUE, ERR_CONFIG_UNKNOWN_KEY } from '../errors.js';
-import { CONFIG_KEY_PATTERNS, CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config-schema.js';
+import { ACTUATOR_CONFIG_SCHEMA, CONFIG_KEY_PATTERNS, CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config-schema.js';
 
 /** A configuration value after parsing. */
 export type ConfigValue = string | number | boolean | string[];
@@ -29,6 +29,8 @@ export interface NodearkConfig {
   isExplicit(key: string): boolean;
   /** Every set value of a pattern key family, e.g. all `…http-mapping.*` entries (suffix → value). */
   byPrefix(prefix: string): Record<string, ConfigValue>;
+  /** Every explicitly set key and value (not defaults), in no particular order. */
+  explicitEntries(): Array<[string, ConfigValue]>;
   /** A plain object of every resolved key (for diagnostics; secrets redacted). */
   toJSON(): Record<string, ConfigValue>;
 }
@@ -103,6 +105,7 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
   return {
     get: (<K extends ConfigKey>(key: K) => values.get(key) as ConfigValueOf<K> | undefined) as NodearkConfig['get'],
     isExplicit: (key) => explicit.has(key),
+    explicitEntries: () => [...explicit].map((k) => [k, values.get(k)!] as [string, ConfigValue]),
     byPrefix: (prefix) => {
       const out: Record<string, ConfigValue> = {};
       for (const [k, v] of values) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
@@ -117,7 +120,7 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
 }
 
 function lookup(key: string): ConfigKeyDef | undefined {
-  const fixed = (CONFIG_SCHEMA as Record<string, ConfigKeyDef>)[key];
+  const fixed = (CONFIG_SCHEMA as Record<string, ConfigKeyDef>)[key] ?? ACTUATOR_CONFIG_SCHEMA[key];
   if (fixed) return fixed;
   for (const p of CONFIG_KEY_PATTERNS) if (key.startsWith(p.prefix) && key.length > p.prefix.length) return p.def;
   return undefined;
@@ -132,7 +135,9 @@ function envNames(key: string): string[] {
 
 function buildEnvIndex(): Map<string, string> {
   const m = new Map<string, string>();
-  for (const key of Object.keys(CONFIG_SCHEMA)) for (const n of envNames(key)) m.set(n, key);
+  for (const key of [...Object.keys(CONFIG_SCHEMA), ...Object.keys(ACTUATOR_CONFIG_SCHEMA)]) {
+    for (const n of envNames(key)) m.set(n, key);
+  }
   return m;
 }
 
@@ -196,6 +201,9 @@ function coerce(key: string, def: ConfigKeyDef, raw: unknown, source: string): C
       if (Array.isArray(text) && text.every((x) => typeof x === 'string')) return text.map((x: string) => x.trim());
       if (typeof text === 'string') return text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
       return bad('expected a comma-separated list');
+    case 'raw':
+      if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') bad('expected a scalar value');
+      return text as string | number | boolean;
     case 'enum':
       if (typeof text !== 'string' || !def.values!.includes(text)) return bad(`expected one of ${def.values!.join(', ')}`);
       return text;
