@@ -53,6 +53,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     exposeHeadRoutes: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A path that cannot be percent-decoded names no command (§1.2); anything else that fastify rejects
+    // before routing is not a POST we can serve either.
+    frameworkErrors: (err, req, reply) => {
+      if (req.method !== 'POST') return sendNonPost(reply);
+      if (err.code === 'FST_ERR_BAD_URL') return sendJson(reply, notFoundResponse());
+      return sendJson(reply, internalErrorResponse(err));
+    },
   });
   app.removeAllContentTypeParsers();
   // Every content type (and none) is read as bytes; JSON is parsed by the handler so that a parse error is
@@ -134,7 +141,8 @@ export function parseBody(body: unknown): unknown {
 }
 
 function sendJson(reply: FastifyReply, body: ArkletResponse): FastifyReply {
-  return reply.code(200).header('content-type', 'application/json').send(JSON.stringify(body));
+  // A Buffer payload keeps the Content-Type exactly as set (JSON is UTF-8 by definition, RFC 8259).
+  return reply.code(200).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body), 'utf8'));
 }
 
 function sendNonPost(reply: FastifyReply): FastifyReply {
