@@ -5,9 +5,10 @@ import type { CliCommand, CliIO } from './command.js';
 import { startCommand } from './commands/start.js';
 import { packCommand } from './commands/pack.js';
 import { arkletCommands } from './commands/arklet.js';
+import { rolloutCommands } from './commands/rollout.js';
 
 /** Every sub-command, in help order. */
-export const commands: CliCommand[] = [startCommand, packCommand, ...arkletCommands];
+export const commands: CliCommand[] = [startCommand, packCommand, ...arkletCommands, ...rolloutCommands];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
