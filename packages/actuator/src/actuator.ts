@@ -73,8 +73,9 @@ export interface Actuator {
   /** Graceful shutdown began: readiness OUT_OF_SERVICE first, and it never comes back. */
   markShuttingDown(): void;
   /**
-   * Call right before uninstalling a module (Arklet uninstall): marks it DOWN in STARTUP, drops readiness when
-   * `withAllBizReadiness`, then waits `silenceSecondsBeforeUninstall` (spec Q10: readiness drop, silence, stop).
+   * Call right before uninstalling a module (wire it as the runtime's `beforeUninstall` hook): removes it from
+   * AGG, marks it DOWN in STARTUP, drops readiness when `withAllBizReadiness`, then waits
+   * `silenceSecondsBeforeUninstall` before resolving (spec Q10: readiness drop, then silence, then stop, once).
    */
   prepareUninstall(bizName: string, bizVersion: string): Promise<void>;
   /** Adds a base indicator. Names are unique across built-ins and registrations (`NODEARK_ERR_ACTUATOR_DUPLICATE_INDICATOR`). */
@@ -133,7 +134,9 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const startup = new StartupTracker(config);
   const availability = new Availability(config, runtime);
   const bizTimeoutMs = config.bizHealthTimeoutMs ?? runtime.options.healthTimeoutMs + 2000;
-  const aggregate = new BizAggregate(runtime, config, bizTimeoutMs);
+  /** Identities `prepareUninstall` ran for: out of AGG until their stop (or a reinstall) completes. */
+  const uninstalling = new Set<string>();
+  const aggregate = new BizAggregate(runtime, config, bizTimeoutMs, (id) => uninstalling.has(id));
   let closed = false;
 
   // Seed from modules installed before the actuator existed, then follow every transition.
@@ -145,6 +148,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const onTransition = (e: BizTransitionEvent): void => {
     switch (classify(e)) {
       case 'beforeStartup':
+        uninstalling.delete(e.identity);
+        startup.silenced.delete(e.identity);
         startup.set(e.identity, 'UNKNOWN');
         break;
       case 'afterStartup':
@@ -155,6 +160,7 @@ export function createActuator(options: ActuatorOptions): Actuator {
         startup.set(e.identity, 'DOWN');
         break;
       case 'afterStop':
+        uninstalling.delete(e.identity);
         if (startup.biz.has(e.identity)) startup.biz.set(e.identity, 'DOWN');
         startup.remove(e.identity);
         break;
@@ -449,6 +455,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
     async prepareUninstall(bizName: string, bizVersion: string) {
       const id = `${bizName}:${bizVersion}`;
       if (!runtime.get(bizName, bizVersion)) return;
+      // BeforeBizStopEvent: out of AGG (the Java module context closes first), STARTUP DOWN, readiness drop.
+      uninstalling.add(id);
       startup.set(id, 'DOWN');
       availability.refuseFor(id);
       const ms = config.silenceSecondsBeforeUninstall * 1000;

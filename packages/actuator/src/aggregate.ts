@@ -26,6 +26,8 @@ export class BizAggregate {
     private readonly runtime: Pick<BizRuntime, 'list' | 'get' | 'health'>,
     private readonly config: AggConfig,
     private readonly bizTimeoutMs: number,
+    /** True for identities being uninstalled (`prepareUninstall` ran): Java drops them at BeforeBizStopEvent. */
+    private readonly uninstalling: (identity: string) => boolean = () => false,
   ) {}
 
   /** Evaluates the component. `details` is omitted when no module is listed (Spring `NON_EMPTY`). */
@@ -46,7 +48,7 @@ export class BizAggregate {
 
   private isMember(b: BizSnapshot): boolean {
     if (b.bizState === 'stopped' || b.bizState === 'unresolved') return false;
-    if (isStopping(b.bizStateRecords)) return false;
+    if (isStopping(b.bizStateRecords) || this.uninstalling(b.identity)) return false;
     if (b.bizState === 'broken' && lastReason(b) === 'Install Failed' && !this.config.aggregateIncludeBroken) return false;
     return true;
   }
@@ -76,7 +78,7 @@ export class BizAggregate {
       clearTimeout(timer);
     }
     const now = this.runtime.get(b.bizName, b.bizVersion);
-    if (!now || now.bizState === 'stopped' || isStopping(now.bizStateRecords)) return undefined;
+    if (!now || now.bizState === 'stopped' || isStopping(now.bizStateRecords) || this.uninstalling(b.identity)) return undefined;
     const names = Object.keys(h.components);
     if (names.length === 0) {
       const s = uniformCode(h.status);

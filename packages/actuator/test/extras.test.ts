@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { BASE_ID, BIZ1, PA, PR, startBase, type TestBase } from './harness.js';
+import { BASE_ID, BIZ1, PA, PR, startBase, waitFor, type TestBase } from './harness.js';
 
 let base: TestBase | undefined;
 afterEach(async () => {
@@ -236,19 +236,21 @@ describe('naming, format and access', () => {
 });
 
 describe('lifecycle API', () => {
-  test('prepareUninstall: STARTUP DOWN and readiness refused for the silence window before the stop; the stop then removes the entry at once', async () => {
-    base = await startBase({ config: { ...PR, probesEnabled: true, silenceSecondsBeforeUninstall: 0.3 } });
+  test('prepareUninstall (the beforeUninstall hook): out of AGG, STARTUP DOWN and readiness refused during the silence while the module still serves; removed at once after the stop', async () => {
+    base = await startBase({ config: { ...PR, probesEnabled: true, silenceSecondsBeforeUninstall: 0.4 } });
     await base.install('biz1');
-    const prepared = base.actuator.prepareUninstall('biz1', '0.0.1-SNAPSHOT');
+    const t0 = Date.now();
+    const pending = base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
+    await waitFor(() => base!.actuator.availability.readiness === 'REFUSING_TRAFFIC', 300, 'readiness to drop');
     const during = await base.get('/actuator/health');
     expect(during.json.components.masterBizStartUp.details[BIZ1]).toEqual({ status: 'DOWN' });
     expect(during.json.components.readinessState.status).toBe('OUT_OF_SERVICE');
-    // Still serving during the silence, so still listed in AGG.
-    expect(during.json.components.arkBizAggregate.details[BIZ1].status).toBe('UP');
-    const t0 = Date.now();
-    await prepared;
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
-    await base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
+    expect(during.json.components.arkBizAggregate).toEqual({ status: 'UP' });
+    const served = await base.get('/biz1/hello');
+    expect(served.status).toBe(200);
+    expect(served.text).toBe('hello from biz1:0.0.1-SNAPSHOT');
+    expect(await pending).toMatchObject({ code: 'SUCCESS' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
     const after = await base.get('/actuator/health');
     expect(after.json.components.masterBizStartUp.details).not.toHaveProperty(BIZ1);
   });

@@ -56,6 +56,11 @@ export interface BaseOptions {
   /** Base lifecycle at start: `starting` (started, not ready), `ready` (default), `failed`, `created` (not even started). */
   state?: 'created' | 'starting' | 'ready' | 'failed';
   authorize?: ActuatorOptions['authorize'];
+  /**
+   * Wire `actuator.prepareUninstall` as the runtime's `beforeUninstall` hook, as `createBase()` does
+   * (default true). Off: uninstalls reach the actuator only through transition events.
+   */
+  beforeUninstallHook?: boolean;
 }
 
 export function fixtureUrl(name: string): string {
@@ -79,6 +84,9 @@ export async function startBase(opts: BaseOptions = {}): Promise<TestBase> {
     ...(opts.config ? { config: opts.config } : {}),
     ...(opts.authorize ? { authorize: opts.authorize } : {}),
   });
+  if (opts.beforeUninstallHook !== false) {
+    runtime.beforeUninstall((biz) => actuator.prepareUninstall(biz.bizName, biz.bizVersion));
+  }
   const app = fastify();
   await app.register(actuator.plugin);
   app.all('/*', (req, reply) => {

@@ -2,7 +2,7 @@
  * spec §9.5 Scenario 4 (base running) and §9.6 Scenario 5 (reinstall, modelled as uninstall then install).
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { BASE_ID, BIZ1, BIZ2, PA, PR, startBase, waitForState, type TestBase } from './harness.js';
+import { BASE_ID, BIZ1, BIZ2, PA, PR, startBase, waitFor, waitForState, type TestBase } from './harness.js';
 
 let base: TestBase | undefined;
 afterEach(async () => {
@@ -87,8 +87,26 @@ describe('Scenario 4: base running', () => {
 });
 
 describe('Scenario 5: reinstall (uninstall then install)', () => {
-  test('33 S5 uninstall phase, PA, silence 1 s, during the window → 200 UP, STARTUP UP with biz1 DOWN, biz1 absent from AGG', async () => {
+  test('33 S5 uninstall phase, PA, silence 1 s, during the sleep (prepareUninstall as beforeUninstall hook) → 200 UP, STARTUP UP with biz1 DOWN, biz1 absent from AGG', async () => {
     base = await startBase({ config: { ...PA, silenceSecondsBeforeUninstall: 1 } });
+    await base.install('biz1');
+    const pending = base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
+    await waitFor(async () => (await base!.get('/actuator/health')).json.components.masterBizStartUp.details[BIZ1]?.status === 'DOWN', 900, 'biz1 DOWN');
+    const r = await base.get('/actuator/health');
+    expect(base.runtime.get('biz1', '0.0.1-SNAPSHOT')?.bizState).toBe('activated'); // still in the sleep, not stopped yet
+    expect(r.status).toBe(200);
+    expect(r.json.status).toBe('UP');
+    expect(r.json.components.masterBizStartUp).toEqual({
+      status: 'UP',
+      details: { [BASE_ID]: { status: 'UP' }, [BIZ1]: { status: 'DOWN' } },
+    });
+    expect(r.json.components.arkBizAggregate).toEqual({ status: 'UP' });
+    expect(await pending).toMatchObject({ code: 'SUCCESS' });
+    expect((await base.get('/actuator/health')).json.components.masterBizStartUp.details).not.toHaveProperty(BIZ1);
+  });
+
+  test('33 S5 uninstall phase, PA, without the hook: the silence window follows the stop (STARTUP keeps biz1 DOWN for 1 s), same JSON', async () => {
+    base = await startBase({ config: { ...PA, silenceSecondsBeforeUninstall: 1 }, beforeUninstallHook: false });
     await base.install('biz1');
     await base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
     const r = await base.get('/actuator/health');
@@ -101,15 +119,22 @@ describe('Scenario 5: reinstall (uninstall then install)', () => {
     expect(r.json.components.arkBizAggregate).toEqual({ status: 'UP' });
   });
 
-  test('34 S5 uninstall phase, PR, same moment → 503 DOWN, STARTUP DOWN', async () => {
-    base = await startBase({ config: { ...PR, silenceSecondsBeforeUninstall: 1 } });
+  test.for([
+    ['hook', true],
+    ['no hook', false],
+  ] as const)('34 S5 uninstall phase, PR, same moment (%s) → 503 DOWN, STARTUP DOWN', async ([, hook]) => {
+    base = await startBase({ config: { ...PR, silenceSecondsBeforeUninstall: 1 }, beforeUninstallHook: hook });
     await base.install('biz1');
-    await base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
+    const pending = base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
+    if (!hook) await pending;
+    await waitFor(async () => (await base!.get('/actuator/health')).json.components.masterBizStartUp.details[BIZ1]?.status === 'DOWN', 900, 'biz1 DOWN');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(503);
     expect(r.json.status).toBe('DOWN');
     expect(r.json.components.masterBizStartUp.status).toBe('DOWN');
     expect(r.json.components.masterBizStartUp.details[BIZ1]).toEqual({ status: 'DOWN' });
+    expect(r.json.components.arkBizAggregate).toEqual({ status: 'UP' });
+    await pending;
   });
 
   test('33/34 (during stop itself): while uninstall drains and stops, STARTUP shows biz1 DOWN and AGG drops it', async () => {
