@@ -30,6 +30,13 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
     requestTimeoutMs: config.get('nodeark.biz.request-timeout')!,
     healthTimeoutMs: config.get('nodeark.biz.health-timeout')!,
     keepBrokenBiz: config.get('nodeark.biz.keep-broken')!,
+    childProcesses: config.get('nodeark.biz.child-processes') === 'deny' ? 'deny' : 'track',
+    watchdog: {
+      intervalMs: config.get('nodeark.watchdog.interval')!,
+      maxEventLoopUtilization: Math.min(1, config.get('nodeark.watchdog.max-event-loop-utilization')! / 100),
+      maxUnhealthyChecks: config.get('nodeark.watchdog.max-unhealthy-checks')!,
+      action: config.get('nodeark.watchdog.action') as 'mark-down' | 'restart' | 'remove',
+    },
     ...(Object.keys(limits).length > 0 ? { resourceLimits: limits } : {}),
     bundleLimits: {
       maxArchiveBytes: config.get('nodeark.bundle.max-archive-size')!,

@@ -87,6 +87,22 @@ export interface RuntimeOptions {
   allowedSchemes?: string[];
   /** Extra non-V8 `execArgv` for module workers. */
   workerExecArgv?: string[];
+  /** Child processes spawned by modules: `track` (ended when the module stops; default) or `deny`. */
+  childProcesses?: 'track' | 'deny';
+  /** Event-loop watchdog (issue #7). */
+  watchdog?: Partial<WatchdogOptions>;
+}
+
+/** The event-loop watchdog: a module whose worker stays busy is marked DOWN, then acted on. */
+export interface WatchdogOptions {
+  /** Sampling period. Default 1000 ms; 0 disables the watchdog. */
+  intervalMs: number;
+  /** Event-loop utilisation (0..1) above which a sample counts as unhealthy. Default 0.98. */
+  maxEventLoopUtilization: number;
+  /** Consecutive unhealthy samples before the module is marked DOWN and `action` runs. Default 10. */
+  maxUnhealthyChecks: number;
+  /** `mark-down` (health DOWN until it recovers), `restart` (a fresh worker of the same version), `remove` (uninstall). */
+  action: 'mark-down' | 'restart' | 'remove';
 }
 
 interface BizRecord {
@@ -106,6 +122,10 @@ interface BizRecord {
   healthIndicators: string[];
   installTime: number;
   host: WorkerHost | undefined;
+  /** Consecutive watchdog samples over the threshold. */
+  busyChecks: number;
+  /** Set while the watchdog considers the module stuck (health DOWN with this reason). */
+  stuck: string | undefined;
 }
 
 const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -114,7 +134,8 @@ const RESERVED_NAMES = new Set(['node_modules']);
 /** The biz host. One per base. */
 export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Resolved options. */
-  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules'>> & {
+  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules' | 'watchdog'>> & {
+    watchdog: WatchdogOptions;
     resourceLimits: ResourceLimits | undefined;
     baseNodeModules: string | null | undefined;
   };
@@ -123,6 +144,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private readonly log: RuntimeLogger;
   private closed = false;
   private storeReady: Promise<void> | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
   private readonly beforeUninstallHooks: Array<(biz: BizSnapshot) => void | Promise<void>> = [];
 
   constructor(options: RuntimeOptions = {}) {
@@ -143,8 +165,19 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       download: options.download ?? {},
       allowedSchemes: options.allowedSchemes ?? ['file:', 'http:', 'https:'],
       workerExecArgv: options.workerExecArgv ?? [],
+      childProcesses: options.childProcesses ?? 'track',
+      watchdog: {
+        intervalMs: options.watchdog?.intervalMs ?? 1000,
+        maxEventLoopUtilization: options.watchdog?.maxEventLoopUtilization ?? 0.98,
+        maxUnhealthyChecks: options.watchdog?.maxUnhealthyChecks ?? 10,
+        action: options.watchdog?.action ?? 'mark-down',
+      },
     };
     this.log = this.options.logger;
+    if (this.options.watchdog.intervalMs > 0) {
+      this.watchdogTimer = setInterval(() => this.watchdogTick(), this.options.watchdog.intervalMs);
+      this.watchdogTimer.unref();
+    }
   }
 
   /* ------------------------------------------------------------------------------------------ queries */
@@ -193,6 +226,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       const last = rec.records[rec.records.length - 1];
       return { status: 'DOWN', components: { lifecycle: { status: 'DOWN', details: { error: last?.message ?? 'broken' } } } };
     }
+    if (rec.stuck) return { status: 'DOWN', components: { watchdog: { status: 'DOWN', details: { error: rec.stuck } } } };
     return rec.host.health(this.options.healthTimeoutMs + 1000);
   }
 
@@ -273,6 +307,8 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         healthIndicators: [],
         installTime: t0,
         host: undefined,
+        busyChecks: 0,
+        stuck: undefined,
       };
       this.bizs.set(declared, rec);
       this.transition(rec, 'resolved', 'Created');
@@ -358,6 +394,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     const order = [...this.bizs.values()].sort((a, b) => b.priority - a.priority || b.installTime - a.installTime);
     for (const rec of order) {
       if (rec.state === 'resolved' || rec.state === 'unresolved') {
@@ -414,8 +451,8 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   /* ---------------------------------------------------------------------------------------- internals */
 
-  private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
-    const host = new WorkerHost({
+  private spawnHost(rec: BizRecord): WorkerHost {
+    return new WorkerHost({
       identity: rec.identity,
       boot: {
         entryUrl: pathToFileURL(join(rec.dir, rec.mainClass)).href,
@@ -426,12 +463,17 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         env: rec.envs,
         logLevel: this.options.moduleLogLevel,
         healthTimeoutMs: this.options.healthTimeoutMs,
+        childProcesses: this.options.childProcesses,
       },
       startTimeoutMs: this.options.startTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
     });
+  }
+
+  private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
+    const host = this.spawnHost(rec);
     rec.host = host;
     try {
       const info = await host.start();
@@ -508,6 +550,78 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     this.transition(rec, 'broken', 'Undefine', `module worker crashed: ${error.name}: ${error.message}`);
     this.log.error({ biz: rec.identity, err: error.message }, 'module crashed; marked broken');
     this.emit('crash', { identity: rec.identity, error });
+  }
+
+  private watchdogTick(): void {
+    const w = this.options.watchdog;
+    for (const rec of this.bizs.values()) {
+      const host = rec.host;
+      if (!host || host.dead || (rec.state !== 'activated' && rec.state !== 'deactivated')) continue;
+      const elu = host.sampleEventLoopUtilization();
+      if (elu < w.maxEventLoopUtilization) {
+        rec.busyChecks = 0;
+        if (rec.stuck) {
+          rec.stuck = undefined;
+          this.log.info({ biz: rec.identity }, 'watchdog: module event loop recovered');
+        }
+        continue;
+      }
+      rec.busyChecks++;
+      if (rec.busyChecks < w.maxUnhealthyChecks || rec.stuck) continue;
+      const seconds = ((rec.busyChecks * w.intervalMs) / 1000).toFixed(1);
+      rec.stuck = `event loop busy (utilisation ${(elu * 100).toFixed(0)}%) for ${seconds} s`;
+      this.log.error({ biz: rec.identity, elu, action: w.action }, `watchdog: ${rec.stuck}`);
+      this.emit('stuck', { identity: rec.identity, utilization: elu, action: w.action });
+      if (w.action === 'remove') void this.forceRemove(rec, rec.stuck);
+      else if (w.action === 'restart') void this.restart(rec, rec.stuck);
+    }
+  }
+
+  /** Watchdog `remove`: terminate without waiting on the stuck worker, then record and clean up. */
+  private async forceRemove(rec: BizRecord, reason: string): Promise<void> {
+    this.routes.delete(rec.webContextPath, rec.identity);
+    this.transition(rec, 'broken', 'Undefine', `removed by the watchdog: ${reason}`);
+    await rec.host?.terminate();
+    rec.host = undefined;
+    this.transition(rec, 'stopped', 'Stopped', 'removed by the watchdog');
+    this.unregister(rec);
+    await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Watchdog `restart`: a fresh worker of the same version replaces the stuck one. */
+  private async restart(rec: BizRecord, reason: string): Promise<void> {
+    const wasActivated = rec.state === 'activated';
+    const old = rec.host;
+    if (old) old.onCrash = undefined;
+    this.transition(rec, 'broken', 'Undefine', `restarting: ${reason}`);
+    if (wasActivated) this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host: undefined, status: 'starting' });
+    await old?.terminate();
+    const host = this.spawnHost(rec);
+    rec.host = host;
+    try {
+      const info = await host.start();
+      rec.serves = info.serves;
+      rec.healthIndicators = info.healthIndicators;
+    } catch (err) {
+      rec.host = undefined;
+      this.routes.delete(rec.webContextPath, rec.identity);
+      this.log.error({ biz: rec.identity, err: (err as Error).message }, 'watchdog restart failed; module stays broken');
+      return;
+    }
+    if (this.bizs.get(rec.identity) !== rec) {
+      await host.terminate();
+      return;
+    }
+    host.onCrash = (error) => this.onCrash(rec, error);
+    rec.busyChecks = 0;
+    rec.stuck = undefined;
+    const other = [...this.bizs.values()].find((r) => r !== rec && r.bizName === rec.bizName && r.state === 'activated');
+    if (wasActivated && !other) {
+      this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host, status: 'serving' });
+      this.transition(rec, 'activated', 'Started', 'restarted by the watchdog');
+    } else {
+      this.transition(rec, 'deactivated', 'Started', 'restarted by the watchdog');
+    }
   }
 
   private repeated(existing: BizRecord, bizUrl: string, t0: number): OperationResult {

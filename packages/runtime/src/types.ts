@@ -122,4 +122,6 @@ export interface RuntimeEvents {
   transition: [BizTransitionEvent];
   /** A module's worker died or misbehaved at run time (the module is now `broken`). */
   crash: [{ identity: string; error: Error }];
+  /** The watchdog found a module's event loop stuck and applied its action. */
+  stuck: [{ identity: string; utilization: number; action: 'mark-down' | 'restart' | 'remove' }];
 }

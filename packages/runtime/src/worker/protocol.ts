@@ -27,6 +27,8 @@ export interface WorkerBootData {
   env: Record<string, string>;
   logLevel: string;
   healthTimeoutMs: number;
+  /** What happens when the module spawns a child process (see child-process-guard.ts). */
+  childProcesses: 'track' | 'deny';
 }
 
 /** A request head sent from the base to a worker. Headers are the raw [name, value, ...] list. */
@@ -63,7 +65,8 @@ export type FromWorker =
   | { t: 'end'; id: number }
   | { t: 'error'; id: number; error: SerializedError }
   | { t: 'ack'; id: number; bytes: number }
-  | { t: 'health'; id: number; result: BizHealth };
+  | { t: 'health'; id: number; result: BizHealth }
+  | { t: 'child'; pid: number; alive: boolean };
 
 /** Re-exported for worker-side indicator evaluation. */
 export type { HealthResult };

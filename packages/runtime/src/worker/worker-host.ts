@@ -4,6 +4,7 @@
  * an unhandled worker `'error'` would crash the base (`research/node-runtime.md` §1.2).
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
 import { RequestBridge } from '../http/request-bridge.js';
@@ -43,6 +44,9 @@ export class WorkerHost {
   private controlListener: ((msg: FromWorker) => void) | undefined;
   /** Called once if the worker dies on its own after a successful start. */
   onCrash: ((err: Error) => void) | undefined;
+  /** Child processes the module spawned that are still running (reported by the worker's guard). */
+  readonly children = new Set<number>();
+  private lastElu: EventLoopUtilization | undefined;
 
   constructor(private readonly options: WorkerHostOptions) {
     this.worker = new Worker(WORKER_MAIN, {
@@ -61,6 +65,11 @@ export class WorkerHost {
     });
     this.worker.on('message', (msg: FromWorker) => {
       if (this.bridge.onMessage(msg)) return;
+      if (msg.t === 'child') {
+        if (msg.alive) this.children.add(msg.pid);
+        else this.children.delete(msg.pid);
+        return;
+      }
       if (msg.t === 'health') {
         const w = this.healthWaiters.get(msg.id);
         if (w) {
@@ -78,6 +87,7 @@ export class WorkerHost {
       this.worker.once('exit', (code) => {
         this.exited = true;
         this.exitCode = code;
+        this.killChildren();
         this.bridge.failAll('stopped while handling the request');
         for (const [, w] of this.healthWaiters) {
           w({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: 'worker exited' } } } });
@@ -199,8 +209,35 @@ export class WorkerHost {
     await this.exitPromise;
   }
 
-  /** Event-loop utilisation of the worker since `prev` (Node's `worker.performance`). */
-  eventLoopUtilization(): number {
-    return this.worker.performance.eventLoopUtilization().utilization;
+  /**
+   * Event-loop utilisation of the worker since the previous call (0..1), read from the base without the
+   * worker's cooperation, so a stuck worker is still measured (Platformatic's approach).
+   */
+  sampleEventLoopUtilization(): number {
+    if (this.exited) return 0;
+    const now = this.worker.performance.eventLoopUtilization();
+    const delta = this.lastElu ? this.worker.performance.eventLoopUtilization(now, this.lastElu) : now;
+    this.lastElu = now;
+    return delta.utilization;
+  }
+
+  /** Ends the child processes the module left behind: SIGTERM now, SIGKILL after a grace period. */
+  private killChildren(): void {
+    if (this.children.size === 0) return;
+    const pids = [...this.children];
+    this.children.clear();
+    for (const pid of pids) signal(pid, 'SIGTERM');
+    const timer = setTimeout(() => {
+      for (const pid of pids) signal(pid, 'SIGKILL');
+    }, 2000);
+    timer.unref();
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
   }
 }

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BizContext, BizDefinition } from '@nodeark/biz';
 import { serializeError } from '../errors.js';
 import { createBizLogger } from './biz-logger.js';
+import { installChildProcessGuard } from './child-process-guard.js';
 import { dispatchFetch } from './fetch-dispatch.js';
 import { evaluateHealth } from './health-eval.js';
 import { IncomingBody } from './incoming-body.js';
@@ -43,6 +44,8 @@ interface Active {
 }
 const active = new Map<number, Active>();
 let definition: BizDefinition = {};
+
+installChildProcessGuard(boot.childProcesses, `${boot.bizName}:${boot.bizVersion}`, post);
 
 async function load(): Promise<BizDefinition> {
   const mod = (await import(boot.entryUrl)) as { default?: unknown };
