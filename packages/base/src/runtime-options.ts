@@ -50,6 +50,11 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
       maxRedirections: config.get('nodeark.download.max-redirections')!,
       ...(user !== undefined ? { basicAuth: { username: user, password: password ?? '' } } : {}),
     },
+    bundlePolicy: {
+      allowedHosts: config.get('nodeark.bundle.allowed-hosts') ?? [],
+      allowedRoots: (config.get('nodeark.bundle.allowed-roots') ?? []).map((r) => resolve(r)),
+      requireIntegrity: config.get('nodeark.bundle.require-integrity') ?? false,
+    },
     allowedSchemes: (config.get('nodeark.bundle.allowed-schemes') ?? ['file', 'http', 'https']).map((s) =>
       s.endsWith(':') ? s : `${s}:`,
     ),

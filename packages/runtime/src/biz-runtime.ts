@@ -28,6 +28,8 @@ import {
   ERR_BUNDLE_INVALID_URL,
 } from './errors.js';
 import { sendEdgeError } from './http/edge-errors.js';
+import { redactUrl } from './bundle/redact-url.js';
+import { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
 import { RoutingTable, type RouteEntry } from './http/routing-table.js';
 import { assertBizName, assertBizVersion, bizIdentity } from './identity.js';
 import type {
@@ -87,6 +89,8 @@ export interface RuntimeOptions {
   allowedSchemes?: string[];
   /** Extra non-V8 `execArgv` for module workers. */
   workerExecArgv?: string[];
+  /** Allow-lists for bizUrl hosts and local roots, and the integrity-required mode. */
+  bundlePolicy?: BundlePolicy;
   /** Child processes spawned by modules: `track` (ended when the module stops; default) or `deny`. */
   childProcesses?: 'track' | 'deny';
   /** Event-loop watchdog (issue #7). */
@@ -166,6 +170,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       allowedSchemes: options.allowedSchemes ?? ['file:', 'http:', 'https:'],
       workerExecArgv: options.workerExecArgv ?? [],
       childProcesses: options.childProcesses ?? 'track',
+      bundlePolicy: options.bundlePolicy ?? {},
       watchdog: {
         intervalMs: options.watchdog?.intervalMs ?? 1000,
         maxEventLoopUtilization: options.watchdog?.maxEventLoopUtilization ?? 0.98,
@@ -248,6 +253,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       if (existing) return this.repeated(existing, req.bizUrl, t0);
     }
 
+    await checkBundlePolicy(req.bizUrl, req.integrity, this.options.bundlePolicy);
     await this.ensureStore();
     const staged = await stageBundle(req.bizUrl, {
       stagingDir: join(this.options.storeDir, '.staging'),
@@ -755,20 +761,6 @@ function snapshot(r: BizRecord): BizSnapshot {
 function formatTime(d: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`;
-}
-
-/** Removes userinfo from a URL for messages and logs. */
-export function redactUrl(u: string): string {
-  try {
-    const url = new URL(u);
-    if (url.username || url.password) {
-      url.username = '***';
-      url.password = '';
-    }
-    return url.href;
-  } catch {
-    return u;
-  }
 }
 
 async function findNodeModules(from: string): Promise<string | undefined> {

@@ -129,6 +129,9 @@ export const ERR_BUNDLE_DOWNLOAD = createError('NODEARK_ERR_BUNDLE_DOWNLOAD', 'D
 /** The bundle has no readable package.json, or its fields are invalid. */
 export const ERR_BUNDLE_MANIFEST = createError('NODEARK_ERR_BUNDLE_MANIFEST', 'Invalid module manifest in %s: %s', 400);
 
+/** The bizUrl is outside the configured allow-lists (hosts, local roots) or lacks a required integrity value. */
+export const ERR_BUNDLE_NOT_ALLOWED = createError('NODEARK_ERR_BUNDLE_NOT_ALLOWED', 'bizUrl %s is not allowed: %s', 403);
+
 /* ------------------------------------------------------------------------------- Biz (registry, lifecycle) */
 
 /** A bizName/bizVersion/webContextPath value is not acceptable (empty, path characters, too long). */
@@ -149,6 +152,12 @@ export const ERR_BIZ_CONTEXT_PATH_TAKEN = createError(
 export const ERR_BIZ_START_FAILED = createError('NODEARK_ERR_BIZ_START_FAILED', 'Module %s failed to start: %s', 500);
 /** The module's stop() threw or timed out (the worker is terminated anyway). */
 export const ERR_BIZ_STOP_FAILED = createError('NODEARK_ERR_BIZ_STOP_FAILED', 'Module %s failed to stop cleanly: %s', 500);
+/** A module tried to spawn a child process under the `deny` policy (raised inside the module's worker). */
+export const ERR_BIZ_CHILD_PROCESS_DENIED = createError(
+  'NODEARK_ERR_BIZ_CHILD_PROCESS_DENIED',
+  'Module %s may not spawn child processes (nodeark.biz.child-processes=deny)',
+  403,
+);
 /** A lifecycle call was made on a runtime that is shutting down. */
 export const ERR_BIZ_RUNTIME_CLOSED = createError('NODEARK_ERR_BIZ_RUNTIME_CLOSED', 'The runtime is shutting down', 503);
 

@@ -3,7 +3,9 @@
  * bridge, the routing table and the lifecycle event stream.
  * @packageDocumentation
  */
-export { BizRuntime, redactUrl, type RuntimeLogger, type RuntimeOptions, type WatchdogOptions } from './biz-runtime.js';
+export { redactUrl } from './bundle/redact-url.js';
+export { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
+export { BizRuntime, type RuntimeLogger, type RuntimeOptions, type WatchdogOptions } from './biz-runtime.js';
 export * from './types.js';
 export * from './errors.js';
 export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';
