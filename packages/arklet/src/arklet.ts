@@ -6,7 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
 import { defaultBaseIdentity } from './base-identity.js';
-import { CommandRegistry, type CommandDefinition } from './command-registry.js';
+import { CommandRegistry, type AnyObjectSchema, type CommandDefinition } from './command-registry.js';
 import { batchInstallBizCommand } from './commands/batch-install-biz.js';
 import { helpCommand } from './commands/help.js';
 import { installBizCommand } from './commands/install-biz.js';
@@ -66,7 +66,7 @@ export interface Arklet {
    * Registers a custom command, routable at `POST /<id>` and listed by `help` (§9 case 43).
    * A blank id or description, or an id already registered, is refused (§9 case 44).
    */
-  registerCommand<S extends TSchema, O>(def: CommandDefinition<S, O>): void;
+  registerCommand<S extends TSchema = AnyObjectSchema>(def: CommandDefinition<S, unknown>): void;
   /**
    * Registers a custom health indicator: its map appears in `healthData` under `id` (§9 case 35) and can be
    * selected through `metrics`. A blank or taken id (`cpu`, `jvm`, …) is refused.

@@ -7,7 +7,7 @@
  * TypeBox schema → the command's own validation (Java order and messages) → for biz-ops commands, the
  * per-identity lock (sync) or an async operation record → handle → envelope (§1.5).
  */
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TRecord, TSchema, TString, TUnknown } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { BizRuntime } from '@nodeark/runtime';
 import { BizOpsCoordinator, conflictMessage, lockKey } from './coordinator.js';
@@ -31,6 +31,9 @@ export interface CommandContext {
   readonly registry: CommandRegistry;
 }
 
+/** The input type of a command declared without a schema: any JSON object. */
+export type AnyObjectSchema = TRecord<TString, TUnknown>;
+
 /**
  * A command: an id routable at `POST /<id>`, a description listed by `help`, an optional TypeBox schema of
  * its input object, optional validation and a handler.
@@ -39,7 +42,7 @@ export interface CommandContext {
  * and `requestId` (Java `ArkBizMeta`): it runs under the per-identity lock, and with `async: true` it runs
  * in the background behind an operation record readable through `queryBizOps` (§1.6).
  */
-export interface CommandDefinition<S extends TSchema = TSchema, O = unknown> {
+export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unknown> {
   /** Non-blank and unique. */
   id: string;
   /** Non-blank; shown by `help` as `desc`. */
@@ -101,7 +104,7 @@ export class CommandRegistry {
    * Registers a command (Java `registerCommandHandler`): id and description must be non-blank, the id must
    * be new (`handler id (<id>) duplicated`, §9 case 44).
    */
-  register<S extends TSchema, O>(def: CommandDefinition<S, O>): void {
+  register<S extends TSchema = AnyObjectSchema>(def: CommandDefinition<S, unknown>): void {
     if (!isPlainObject(def as unknown)) throw new ERR_ARKLET_INVALID_COMMAND('the definition must be an object');
     if (typeof def.id !== 'string' || def.id.trim() === '') throw new ERR_ARKLET_INVALID_COMMAND('command handler id should not be blank');
     if (typeof def.description !== 'string' || def.description.trim() === '') {

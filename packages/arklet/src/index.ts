@@ -7,6 +7,7 @@ export { createArklet, type Arklet, type ArkletOptions } from './arklet.js';
 export {
   CommandRegistry,
   ArkBizMetaSchema,
+  type AnyObjectSchema,
   type CommandContext,
   type CommandDefinition,
   type CommandRegistryOptions,

@@ -17,7 +17,9 @@ import {
   type Harness,
 } from './harness.js';
 
-const SLOW_MS = 1200;
+const SLOW_MS = 800;
+/** Start delay of modules that must still be starting after a few requests (generous: shared test machines). */
+const LONG_MS = 2000;
 const RECORD_KEYS_INITIAL = ['arkBizMeta', 'elapsedTime', 'endTimestamp', 'requestId', 'startTime', 'startTimestamp', 'status'];
 
 let h: Harness;
@@ -46,9 +48,8 @@ async function finished(requestId: string): Promise<Record<string, any>> {
 
 describe('§9 concurrency', () => {
   it('case 36: while installBiz n:v runs, another biz-op on n:v is refused at once with the conflict message', async () => {
-    const install = h.post('installBiz', { bizName: 'slow', bizVersion: '1.0.0', bizUrl: fixtureUrl('slow'), envs: { START_DELAY_MS: String(SLOW_MS) } });
+    const install = h.post('installBiz', { bizName: 'slow', bizVersion: '1.0.0', bizUrl: fixtureUrl('slow'), envs: { START_DELAY_MS: String(LONG_MS) } });
     await waitFor(() => h.runtime.get('slow', '1.0.0')?.bizState === 'resolved', 10_000, 'slow to register');
-    const t0 = Date.now();
     const un = await h.post('uninstallBiz', { bizName: 'slow', bizVersion: '1.0.0' });
     expect(un.json).toEqual({
       baseIdentity: BASE_ID,
@@ -59,22 +60,24 @@ describe('§9 concurrency', () => {
     expect(again.json.message).toBe('FAILED:slow:1.0.0 installBiz conflict, exist unfinished command(installBiz) for this biz');
     const sw = await h.post('switchBiz', { bizName: 'slow', bizVersion: '1.0.0' });
     expect(sw.json.message).toBe('FAILED:slow:1.0.0 switchBiz conflict, exist unfinished command(installBiz) for this biz');
-    expect(Date.now() - t0).toBeLessThan(SLOW_MS);
+    // The refusals did not wait for the install: it is still starting.
+    expect(h.runtime.get('slow', '1.0.0')?.bizState).toBe('resolved');
     expect((await install).json.code).toBe('SUCCESS');
     // Released after success: the next op proceeds.
     await uninstall('slow', '1.0.0');
   });
 
   it('case 37: operations on n:v1 and n:v2 run concurrently', async () => {
-    const t0 = Date.now();
     const [a, b] = await Promise.all([
       h.post('installBiz', { bizName: 'slow', bizVersion: '1.0.0', bizUrl: fixtureUrl('slow'), envs: { START_DELAY_MS: String(SLOW_MS) } }),
       h.post('installBiz', { bizName: 'slow', bizVersion: '2.0.0', bizUrl: fixtureUrl('slow-v2'), envs: { START_DELAY_MS: String(SLOW_MS) } }),
     ]);
-    const elapsed = Date.now() - t0;
     expect(a.json.code).toBe('SUCCESS');
     expect(b.json.code).toBe('SUCCESS');
-    expect(elapsed).toBeLessThan(2 * SLOW_MS);
+    // Both were registered before either had started: they overlapped.
+    const at = (r: typeof a, reason: string): number =>
+      r.json.data.bizInfos[0].bizStateRecords.find((x: { reason: string }) => x.reason === reason).changeTime;
+    expect(Math.max(at(a, 'Created'), at(b, 'Created'))).toBeLessThan(Math.min(at(a, 'Started'), at(b, 'Started')));
     const states = [a.json.data.bizInfos[0].bizState, b.json.data.bizInfos[0].bizState].sort();
     expect(states).toEqual(['activated', 'deactivated']);
     await uninstall('slow', '1.0.0');
@@ -89,7 +92,7 @@ describe('§9 concurrency', () => {
     expect((await h.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: fixtureUrl('hello-v2') })).json.code).toBe('FAILED');
     expect((await h.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: fixtureUrl('hello') })).json.code).toBe('SUCCESS');
     // Many quick operations on one key, one after the other: never a conflict.
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 30; i++) {
       const a = await h.post('switchBiz', { bizName: 'hello', bizVersion: '1.0.0' });
       expect(a.json.code).toBe('SUCCESS');
     }
@@ -118,17 +121,17 @@ describe('§9 concurrency', () => {
 
 describe('§9 async operations', () => {
   it('case 39: an async install returns SUCCESS at once with an INITIALIZED record', async () => {
-    const t0 = Date.now();
     const a = await h.post('installBiz', {
       bizName: 'slow',
       bizVersion: '1.0.0',
       bizUrl: fixtureUrl('slow'),
-      envs: { START_DELAY_MS: String(SLOW_MS) },
+      envs: { START_DELAY_MS: String(LONG_MS) },
       async: true,
       requestId: 'req-1',
     });
-    expect(Date.now() - t0).toBeLessThan(SLOW_MS);
     expectOutput(a, 'SUCCESS', { data: true });
+    // Answered before the module started.
+    expect(h.runtime.get('slow', '1.0.0')?.bizState ?? 'not yet registered').not.toBe('activated');
     expectKeys(a.json.data, RECORD_KEYS_INITIAL);
     expect(a.json.data).toMatchObject({ requestId: 'req-1', status: 'INITIALIZED', elapsedTime: 0, endTimestamp: 0 });
     expect(a.json.data.arkBizMeta).toEqual({
@@ -136,7 +139,7 @@ describe('§9 async operations', () => {
       bizName: 'slow',
       bizUrl: fixtureUrl('slow'),
       bizVersion: '1.0.0',
-      envs: { START_DELAY_MS: String(SLOW_MS) },
+      envs: { START_DELAY_MS: String(LONG_MS) },
       installStrategy: 'installOnly',
       requestId: 'req-1',
     });
@@ -170,7 +173,7 @@ describe('§9 async operations', () => {
     expect(rec.status).toBe('SUCCEEDED');
     expect(rec.endTime).toBe(rec.endTimestamp);
     expect(rec.elapsedTime).toBe(rec.endTimestamp - rec.startTimestamp);
-    expect(rec.elapsedTime).toBeGreaterThanOrEqual(SLOW_MS - 50);
+    expect(rec.elapsedTime).toBeGreaterThanOrEqual(LONG_MS - 50);
     expect(rec.threadName).toMatch(/^arklet-biz-ops-\d+$/);
     expect(await installed(h)).toEqual(['slow:1.0.0']);
   });
@@ -247,21 +250,24 @@ describe('responsiveness', () => {
         bizName: 'slow',
         bizVersion: `${n}.0.0`,
         bizUrl: fixtureUrl(n === 1 ? 'slow' : 'slow-v2'),
-        envs: { START_DELAY_MS: String(SLOW_MS) },
+        envs: { START_DELAY_MS: String(LONG_MS) },
       }),
     );
     await waitFor(async () => (await installed(h)).length === 2, 10_000, 'both installs to register');
     const samples: number[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
       const [health, list] = await Promise.all([h.post('health', {}), h.post('queryAllBiz', {})]);
       samples.push(Date.now() - t0);
       expect(health.json.code).toBe('SUCCESS');
       expect(list.json.code).toBe('SUCCESS');
+      expect(health.json.data.healthData.bizListInfo.map((b: { bizState: string }) => b.bizState)).toContain('resolved');
     }
+    // The answers did not wait for the installs (they are still starting) and stayed fast. The bound is
+    // generous because test machines are shared; the p99 budget is measured by bench/.
     const states = ((await h.post('queryAllBiz', {})).json.data as { bizState: string }[]).map((b) => b.bizState);
     expect(states).toEqual(['resolved', 'resolved']);
-    expect(Math.max(...samples)).toBeLessThan(500);
+    expect(Math.max(...samples)).toBeLessThan(1000);
     for (const r of await Promise.all(installs)) expect(r.json.code).toBe('SUCCESS');
   });
 });

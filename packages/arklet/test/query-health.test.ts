@@ -33,7 +33,7 @@ const MASTER_META = { bizName: MASTER.bizName, bizState: 'activated', bizVersion
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ memoryCapacityBytes: CAPACITY, healthIndicatorTimeoutMs: 300 });
+  h = await startHarness({ memoryCapacityBytes: CAPACITY, healthIndicatorTimeoutMs: 150 });
   h.arklet.registerHealthIndicator('custom', () => ({ key: 'value' }));
   h.arklet.registerHealthIndicator('flaky', async () => {
     throw new Error('db down');
@@ -197,7 +197,7 @@ describe('§9 health', () => {
     expect(hd).toEqual({
       custom: { key: 'value' },
       flaky: { error: 'db down' },
-      stuck: { error: 'indicator timed out after 300 ms' },
+      stuck: { error: 'indicator timed out after 150 ms' },
     });
     expect(() => h.arklet.registerHealthIndicator('custom', () => ({}))).toThrow(expect.objectContaining({ code: 'NODEARK_ERR_ARKLET_INVALID_INDICATOR' }));
     expect(() => h.arklet.registerHealthIndicator('cpu', () => ({}))).toThrow(/already registered/);

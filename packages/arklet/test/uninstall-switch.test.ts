@@ -108,7 +108,7 @@ describe('uninstallBiz', () => {
 
   it('case 23: a module still starting → FAILED "uninstall biz not success!" / ILLEGAL_STATE_BIZ', async () => {
     // Installed behind the Arklet's back (e.g. static deployment), so no Arklet lock covers it.
-    const pending = h.runtime.install({ bizUrl: fixtureUrl('slow'), envs: { START_DELAY_MS: '700' } });
+    const pending = h.runtime.install({ bizUrl: fixtureUrl('slow'), envs: { START_DELAY_MS: '1500' } });
     await waitFor(() => h.runtime.get('slow', '1.0.0')?.bizState === 'resolved', 10_000, 'slow to register');
     const a = await h.post('uninstallBiz', { bizName: 'slow', bizVersion: '1.0.0' });
     expectOutput(a, 'FAILED', { data: true });

@@ -1,10 +1,9 @@
 /** `help` (`spec/arklet-protocol.md` §3.1): every registered command as `{desc, id}`; the input is ignored. */
-import type { TSchema } from '@sinclair/typebox';
-import type { CommandDefinition } from '../command-registry.js';
+import type { AnyObjectSchema, CommandDefinition } from '../command-registry.js';
 import type { CommandModelJson } from '../types.js';
 
 /** The built-in `help` command. */
-export const helpCommand: CommandDefinition<TSchema, CommandModelJson[]> = {
+export const helpCommand: CommandDefinition<AnyObjectSchema, CommandModelJson[]> = {
   id: 'help',
   description: 'list all supported commands',
   handle: (_input, ctx) => ({ code: 'SUCCESS', data: ctx.registry.list() }),

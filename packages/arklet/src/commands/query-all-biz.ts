@@ -2,13 +2,12 @@
  * `queryAllBiz` (`spec/arklet-protocol.md` §3.5): every installed module version in any state, by priority
  * ascending; the master biz (the base) is not listed (Java skips the `embed main` biz). Input ignored.
  */
-import type { TSchema } from '@sinclair/typebox';
 import { bizInfoJson } from '../biz-json.js';
-import type { CommandDefinition } from '../command-registry.js';
+import type { AnyObjectSchema, CommandDefinition } from '../command-registry.js';
 import type { BizInfoJson } from '../types.js';
 
 /** The built-in `queryAllBiz` command. */
-export const queryAllBizCommand: CommandDefinition<TSchema, BizInfoJson[]> = {
+export const queryAllBizCommand: CommandDefinition<AnyObjectSchema, BizInfoJson[]> = {
   id: 'queryAllBiz',
   description: 'query all ark biz(including master biz)',
   handle: (_input, ctx) => ({ code: 'SUCCESS', data: ctx.runtime.list().map(bizInfoJson) }),
