@@ -136,7 +136,7 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const bizTimeoutMs = config.bizHealthTimeoutMs ?? runtime.options.healthTimeoutMs + 2000;
   /** Identities `prepareUninstall` ran for: out of AGG until their stop (or a reinstall) completes. */
   const uninstalling = new Set<string>();
-  const aggregate = new BizAggregate(runtime, config, bizTimeoutMs, (id) => uninstalling.has(id));
+  const aggregate = new BizAggregate(runtime, config, bizTimeoutMs, (id) => uninstalling.has(id), config.healthCacheTtlMs);
   let closed = false;
 
   // Seed from modules installed before the actuator existed, then follow every transition.

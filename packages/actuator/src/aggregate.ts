@@ -28,7 +28,10 @@ export class BizAggregate {
     private readonly bizTimeoutMs: number,
     /** True for identities being uninstalled (`prepareUninstall` ran): Java drops them at BeforeBizStopEvent. */
     private readonly uninstalling: (identity: string) => boolean = () => false,
+    private readonly cacheTtlMs = 0,
   ) {}
+
+  private readonly cache = new Map<string, { value: Promise<ModuleHealth>; settledAt: number | undefined }>();
 
   /** Evaluates the component. `details` is omitted when no module is listed (Spring `NON_EMPTY`). */
   async evaluate(): Promise<HealthResult> {
@@ -44,6 +47,41 @@ export class BizAggregate {
     });
     const status = kouplelessAggregate(statuses);
     return statuses.length === 0 ? { status } : { status, details };
+  }
+
+  /**
+   * One module's health from its worker, bounded. Concurrent requests share one in-flight evaluation
+   * (single flight); with `cacheTtlMs` > 0 a result is reused for that long
+   * (`management.endpoint.health.cache.time-to-live`).
+   */
+  private moduleHealth(b: BizSnapshot): Promise<ModuleHealth> {
+    const key = `${b.identity}@${b.installTime}`;
+    const cached = this.cache.get(key);
+    if (cached && (cached.settledAt === undefined || Date.now() - cached.settledAt < this.cacheTtlMs)) return cached.value;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ModuleHealth>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: `module health did not answer within ${this.bizTimeoutMs} ms` } } } }),
+        this.bizTimeoutMs,
+      );
+    });
+    const entry: { value: Promise<ModuleHealth>; settledAt: number | undefined } = { value: Promise.resolve() as never, settledAt: undefined };
+    entry.value = Promise.race([this.runtime.health(b.identity), timeout])
+      .catch((err: unknown): ModuleHealth => ({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } }))
+      .finally(() => {
+        clearTimeout(timer);
+        if (this.cacheTtlMs > 0) entry.settledAt = Date.now();
+        else if (this.cache.get(key) === entry) this.cache.delete(key);
+        this.prune();
+      });
+    this.cache.set(key, entry);
+    return entry.value;
+  }
+
+  private prune(): void {
+    if (this.cache.size <= 256) return;
+    const now = Date.now();
+    for (const [k, e] of this.cache) if (e.settledAt !== undefined && now - e.settledAt >= this.cacheTtlMs) this.cache.delete(k);
   }
 
   private isMember(b: BizSnapshot): boolean {
@@ -62,21 +100,7 @@ export class BizAggregate {
       // Kept after a failed start (keepBrokenBiz): Java's closed context (spec §3.4, case 25).
       return { status: 'DOWN', details: { ...NOT_REFRESHED } };
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<{ status: string; components: Record<string, HealthResult> }>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: `module health did not answer within ${this.bizTimeoutMs} ms` } } } }),
-        this.bizTimeoutMs,
-      );
-    });
-    let h;
-    try {
-      h = await Promise.race([this.runtime.health(b.identity), timeout]);
-    } catch (err) {
-      h = { status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } };
-    } finally {
-      clearTimeout(timer);
-    }
+    const h = await this.moduleHealth(b);
     const now = this.runtime.get(b.bizName, b.bizVersion);
     if (!now || now.bizState === 'stopped' || isStopping(now.bizStateRecords) || this.uninstalling(b.identity)) return undefined;
     const names = Object.keys(h.components);
@@ -95,6 +119,8 @@ export class BizAggregate {
     return { status: kouplelessAggregate(names.map((n) => h.components[n]!.status)), details };
   }
 }
+
+type ModuleHealth = { status: string; components: Record<string, HealthResult> };
 
 function lastReason(b: BizSnapshot): string | undefined {
   return b.bizStateRecords[b.bizStateRecords.length - 1]?.reason;

@@ -108,6 +108,11 @@ export interface ActuatorConfig {
   aggregateIncludeBroken: boolean;
   /** `nodeark.actuator.health.readiness.reevaluate-on-stop`: re-open readiness after an uninstall (default false = Java Q7). */
   readinessReevaluateOnStop: boolean;
+  /**
+   * `management.endpoint.health.cache.time-to-live`, ms (default 0): how long a module's health result is reused.
+   * Concurrent requests always share one in-flight evaluation per module, whatever this value.
+   */
+  healthCacheTtlMs: number;
   /** `nodeark.actuator.health.indicator-timeout`: bound on each base indicator, ms (default 3000). */
   indicatorTimeoutMs: number;
   /** `nodeark.actuator.health.biz-timeout`: outer bound on one module's health, ms (default: runtime health timeout + 2000). */
@@ -174,6 +179,7 @@ export const DEFAULT_ACTUATOR_CONFIG: Readonly<ActuatorConfig> = Object.freeze({
   startingBiz: 'unknown',
   aggregateIncludeBroken: true,
   readinessReevaluateOnStop: false,
+  healthCacheTtlMs: 0,
   indicatorTimeoutMs: 3000,
   bizHealthTimeoutMs: undefined,
   infoBuildEnabled: true,
@@ -239,6 +245,7 @@ export const ACTUATOR_PROPERTIES: readonly ActuatorPropertyDef[] = [
   { key: 'nodeark.actuator.health.aggregate.starting-biz', field: 'startingBiz', kind: 'enum', values: ['unknown', 'down'], description: 'A starting module in AGG: UNKNOWN, or DOWN "haven\'t refreshed" (Java, Q11).' },
   { key: 'nodeark.actuator.health.aggregate.include-broken', field: 'aggregateIncludeBroken', kind: 'bool', description: 'List modules kept broken after a failed start in AGG (Q4).' },
   { key: 'nodeark.actuator.health.readiness.reevaluate-on-stop', field: 'readinessReevaluateOnStop', kind: 'bool', description: 'Re-open readiness after an uninstall when every remaining module is ready (Q7 fix).' },
+  { key: 'management.endpoint.health.cache.time-to-live', field: 'healthCacheTtlMs', kind: 'ms', description: 'Reuse module health results this long (0: evaluate on every request).' },
   { key: 'nodeark.actuator.health.indicator-timeout', field: 'indicatorTimeoutMs', kind: 'ms', description: 'Bound on each base indicator (ms or `3s`).' },
   { key: 'nodeark.actuator.health.biz-timeout', field: 'bizHealthTimeoutMs', kind: 'ms', description: 'Outer bound on one module health call.' },
   { key: 'management.info.build.enabled', field: 'infoBuildEnabled', kind: 'bool', description: 'Publish `build` from spring.info.build.location.' },
@@ -350,6 +357,7 @@ export function resolveActuatorConfig(partial: Partial<ActuatorConfig> = {}): Ac
   check(Number.isFinite(c.diskSpaceThreshold) && c.diskSpaceThreshold >= 0, 'management.health.diskspace.threshold', c.diskSpaceThreshold, 'expected a non-negative size');
   check(Number.isFinite(c.metaspaceThreshold) && c.metaspaceThreshold >= 0 && c.metaspaceThreshold <= 100, 'com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold', c.metaspaceThreshold, 'expected 0-100');
   check(Number.isFinite(c.silenceSecondsBeforeUninstall) && c.silenceSecondsBeforeUninstall >= 0, 'com.alipay.sofa.koupleless.runtime.operation.silence-seconds-before-uninstall', c.silenceSecondsBeforeUninstall, 'expected >= 0');
+  check(Number.isFinite(c.healthCacheTtlMs) && c.healthCacheTtlMs >= 0, 'management.endpoint.health.cache.time-to-live', c.healthCacheTtlMs, 'expected >= 0');
   check(Number.isFinite(c.indicatorTimeoutMs) && c.indicatorTimeoutMs > 0, 'nodeark.actuator.health.indicator-timeout', c.indicatorTimeoutMs, 'expected > 0');
   check(c.bizHealthTimeoutMs === undefined || (Number.isFinite(c.bizHealthTimeoutMs) && c.bizHealthTimeoutMs > 0), 'nodeark.actuator.health.biz-timeout', c.bizHealthTimeoutMs, 'expected > 0');
   check(c.componentNames === 'docs' || c.componentNames === 'runtime', 'nodeark.actuator.health.component-names', c.componentNames, 'expected docs or runtime');

@@ -82,6 +82,30 @@ describe('slow, hanging and blocking indicators', () => {
   });
 });
 
+describe('module health evaluation cost', () => {
+  const calls = (h: Awaited<ReturnType<TestBase['actuator']['health']>>): number =>
+    ((h.body.components!.arkBizAggregate!.details!['counter:1.0.0'] as { details: { calls: { details: { n: number } } } }).details.calls.details.n);
+
+  test('concurrent requests share one in-flight evaluation per module; sequential ones re-evaluate (cache off by default)', async () => {
+    base = await startBase({ config: PA });
+    await base.install('counter');
+    const [a, b] = await Promise.all([base.actuator.health(), base.actuator.health()]);
+    expect(calls(a)).toBe(calls(b));
+    const c = await base.actuator.health();
+    expect(calls(c)).toBe(calls(a) + 1);
+  });
+
+  test('management.endpoint.health.cache.time-to-live reuses a module result for the TTL', async () => {
+    base = await startBase({ config: { ...PA, healthCacheTtlMs: 300 } });
+    await base.install('counter');
+    const a = await base.actuator.health();
+    const b = await base.actuator.health();
+    expect(calls(b)).toBe(calls(a));
+    await new Promise((r) => setTimeout(r, 350));
+    expect(calls(await base.actuator.health())).toBe(calls(a) + 1);
+  });
+});
+
 describe('base indicators, info contributors, plugins', () => {
   test('registerHealthIndicator adds a component; duplicates and bad names are rejected with stable codes; unregister removes it', async () => {
     base = await startBase({ config: PA });
