@@ -12,7 +12,8 @@ import { BizRuntime } from '@nodeark/runtime';
 import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { runtimeOptionsFrom } from './runtime-options.js';
-import { deployStatic } from './static-deploy.js';
+import type { ReplayStore } from './replay.js';
+import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
 
 /** Options of {@link createBase}. */
@@ -80,6 +81,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
 
   let url: string | undefined;
   let startedBefore = false;
+  let replay: ReplayStore | undefined;
   let closing: Promise<void> | undefined;
 
   const base: NodearkBase = {
@@ -109,20 +111,14 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       });
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       logger.info({ url, arkletUrl }, 'base listening');
-      const staticDir = config.get('com.alipay.sofa.ark.static.biz.dir');
-      try {
-        if (staticDir) await deployStatic(runtime, staticDir, logger);
-        services.markReady();
-      } catch (err) {
-        services.markFailed(err as Error);
-        throw err;
-      }
+      replay = await runStartup(runtime, config, logger, services);
       return { url, arkletUrl };
     },
     close() {
       closing ??= (async () => {
         services.markShuttingDown();
         await app.close();
+        await replay?.close();
         await runtime.close();
         await services.closeServices();
         logger.info('base stopped');

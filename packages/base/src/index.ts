@@ -8,6 +8,7 @@ export { nodearkPlugin, type NodearkPluginOptions, type NodearkDecoration } from
 export { loadConfig, type NodearkConfig, type LoadConfigInput, type ConfigValue } from './config/load-config.js';
 export { CONFIG_SCHEMA, ACTUATOR_CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config/config-schema.js';
 export { deployStatic, scanStaticDir, type StaticEntry } from './static-deploy.js';
+export { ReplayStore, type ReplayEntry, type ReplayRecord } from './replay.js';
 export * from './errors.js';
 export { BizRuntime } from '@nodeark/runtime';
 export type { BizSnapshot, BizState, InstallRequest, OperationResult } from '@nodeark/runtime';

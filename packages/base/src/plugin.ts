@@ -10,7 +10,8 @@ import { BizRuntime } from '@nodeark/runtime';
 import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { runtimeOptionsFrom } from './runtime-options.js';
-import { deployStatic } from './static-deploy.js';
+import type { ReplayStore } from './replay.js';
+import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
 
 /** Options of {@link nodearkPlugin}. */
@@ -46,6 +47,7 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
   const runtime = new BizRuntime(runtimeOptionsFrom(config, logger));
   const services = await attachServices({ app, runtime, config, logger });
+  let replay: ReplayStore | undefined;
   app.decorate('nodeark', Object.assign(Object.create(services) as BaseServices, { config }) as NodearkDecoration);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -59,19 +61,17 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   // Start the Arklet API and static modules once the app is listening; close everything with the app.
   app.addHook('onListen', async () => {
     await services.startArklet();
-    const staticDir = config.get('com.alipay.sofa.ark.static.biz.dir');
     try {
-      if (staticDir) await deployStatic(runtime, staticDir, logger);
-      services.markReady();
+      replay = await runStartup(runtime, config, logger, services);
     } catch (err) {
-      services.markFailed(err as Error);
-      logger.error({ err: (err as Error).message }, 'static deployment failed');
+      logger.error({ err: (err as Error).message }, 'base startup failed');
     }
   });
   app.addHook('preClose', async () => {
     services.markShuttingDown();
   });
   app.addHook('onClose', async () => {
+    await replay?.close();
     await runtime.close();
     await services.closeServices();
   });

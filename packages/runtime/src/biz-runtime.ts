@@ -122,6 +122,7 @@ interface BizRecord {
   dir: string;
   args: string[];
   envs: Record<string, string>;
+  integrity: string | undefined;
   serves: BizServeKind;
   healthIndicators: string[];
   installTime: number;
@@ -198,6 +199,18 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   get(bizName: string, bizVersion: string): BizSnapshot | undefined {
     const rec = this.bizs.get(bizIdentity(bizName, bizVersion));
     return rec ? snapshot(rec) : undefined;
+  }
+
+  /**
+   * The request a module version was installed with (bizUrl, args, envs, integrity): what module replay
+   * persists to reinstall it after a restart. Undefined for unknown identities.
+   */
+  installRequestOf(bizName: string, bizVersion: string): InstallRequest | undefined {
+    const rec = this.bizs.get(bizIdentity(bizName, bizVersion));
+    if (!rec) return undefined;
+    const req: InstallRequest = { bizUrl: rec.bizUrl, bizName: rec.bizName, bizVersion: rec.bizVersion, args: [...rec.args], envs: { ...rec.envs } };
+    if (rec.integrity !== undefined) req.integrity = rec.integrity;
+    return req;
   }
 
   /** The activated version of a name, if any. */
@@ -309,6 +322,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         dir,
         args: req.args ?? [],
         envs: req.envs ?? {},
+        integrity: req.integrity,
         serves: 'none',
         healthIndicators: [],
         installTime: t0,
@@ -684,6 +698,8 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   private ensureStore(): Promise<void> {
     this.storeReady ??= (async () => {
+      // Leftovers of installs interrupted by a crash are never reused: start from an empty staging area.
+      await rm(join(this.options.storeDir, '.staging'), { recursive: true, force: true });
       await mkdir(join(this.options.storeDir, '.staging'), { recursive: true });
       const target =
         this.options.baseNodeModules === null

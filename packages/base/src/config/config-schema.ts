@@ -107,6 +107,12 @@ export const CONFIG_SCHEMA = {
   'nodeark.download.max-redirections': { kind: 'int', default: 5, min: 0, description: 'Redirects followed for an http(s) bizUrl.' },
   'nodeark.download.basic-auth.username': { kind: 'string', default: undefined, description: 'Basic auth user for http(s) bizUrls without userinfo.' },
   'nodeark.download.basic-auth.password': { kind: 'string', default: undefined, description: 'Basic auth password for http(s) bizUrls without userinfo.' },
+  'nodeark.replay.enabled': {
+    kind: 'bool',
+    default: false,
+    description: 'Persist the installed modules and reinstall them (same versions, same activated one) after a restart.',
+  },
+  'nodeark.replay.file': { kind: 'string', default: undefined, description: 'The replay record. Default: `installed.json` beside the store directory.' },
   'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
