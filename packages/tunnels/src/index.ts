@@ -1,1 +1,61 @@
-export {};
+/**
+ * `@nodeark/tunnels`: the ModuleController v2 tunnels of a nodeark base (`spec/module-controller.md` §1-2,
+ * `spec/arklet-protocol.md` §5-6, §11): the HTTP heartbeat (`startHeartbeat`) and the MQTT tunnel
+ * (`startMqttTunnel`), the `BaseStatus` builders, and the configuration keys. See `docs/kubernetes.md`.
+ * @packageDocumentation
+ */
+export {
+  startHeartbeat,
+  checkEndpoint,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  type HeartbeatOptions,
+  type HeartbeatTunnel,
+  type HeartbeatStats,
+  type ArkletLike,
+  type BizModel,
+} from './heartbeat.js';
+export {
+  startMqttTunnel,
+  simpleBizInfo,
+  toOutput,
+  javaEnumNames,
+  REASON_ENUM_NAMES,
+  DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS,
+  type MqttTunnelOptions,
+  type MqttTunnel,
+  type MqttTunnelStats,
+  type MqttOutput,
+  type SimpleBizInfo,
+} from './mqtt-tunnel.js';
+export {
+  baseStatus,
+  baseMetadata,
+  resolveBaseInfo,
+  dnsSafeIdentity,
+  isDnsSafeIdentity,
+  detectLocalIP,
+  detectLocalHostName,
+  mqttEnvelope,
+  DEFAULT_BASE_NAME,
+  DEFAULT_BASE_VERSION,
+  DEFAULT_CLUSTER_NAME,
+  MAX_IDENTITY_LENGTH,
+  type BaseMetadata,
+  type BaseStatus,
+  type BaseState,
+  type BaseInfoOptions,
+  type BaseStatusInput,
+  type ResolvedBaseInfo,
+  type MqttEnvelope,
+} from './base-status.js';
+export {
+  TUNNEL_CONFIG_KEYS,
+  heartbeatOptionsFromConfig,
+  mqttOptionsFromConfig,
+  type TunnelConfigKey,
+  type TunnelConfigKeyDef,
+  type ConfigGetter,
+  type TunnelWiring,
+} from './config.js';
+export { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
+export type { TunnelLogger } from './logger.js';
