@@ -3,15 +3,18 @@
  * directory, read its `package.json`, dispose. Used by installBiz when the request has no bizName/bizVersion
  * (`spec/arklet-protocol.md` §3.2 validation step 4: the identity is needed before the lock is taken) and
  * by batchInstallBiz to group items by priority (§3.8 step 1). Like Java, this reads the bundle once more
- * than the install itself does (§10.10); the runtime's limits, download options and schemes apply.
+ * than the install itself does (§10.10). The runtime's bundle policy (allowed hosts and roots,
+ * integrity-required) is checked first, then its limits, download options and schemes apply: the probe
+ * never reads a bundle the install itself would refuse to read.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBizManifest, stageBundle, type BizManifestInfo, type BizRuntime } from '@nodeark/runtime';
+import { checkBundlePolicy, readBizManifest, stageBundle, type BizManifestInfo, type BizRuntime } from '@nodeark/runtime';
 
 /** Stages `bizUrl` with the runtime's settings and returns its manifest; leaves nothing behind. */
 export async function probeBundle(runtime: BizRuntime, bizUrl: string, integrity?: string): Promise<BizManifestInfo> {
+  await checkBundlePolicy(bizUrl.trim(), integrity, runtime.options.bundlePolicy);
   const stagingDir = await mkdtemp(join(tmpdir(), 'nodeark-arklet-probe-'));
   try {
     const staged = await stageBundle(bizUrl.trim(), {

@@ -179,6 +179,25 @@ describe('§9 installBiz validation', () => {
   });
 });
 
+describe('bundle policy', () => {
+  it('the identity probe and the batch priority probe honour the runtime bundle policy: nothing is fetched', async () => {
+    const strict = await startHarness({ runtimeOptions: { bundlePolicy: { allowedHosts: ['modules.example'] } } });
+    try {
+      hits.clear();
+      const anon = await strict.post('installBiz', { bizUrl: `${serverUrl}/blocked.tgz` });
+      expectInternalError(anon, /^Internal Error: refresh biz info from bizUrl failed: .*127\.0\.0\.1 is not in nodeark\.bundle\.allowed-hosts/);
+      const named = await strict.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: `${serverUrl}/blocked.tgz` });
+      expectInternalError(named, /is not in nodeark\.bundle\.allowed-hosts/);
+      const batch = await strict.post('batchInstallBiz', { bizList: [{ bizUrl: `${serverUrl}/blocked.tgz` }] });
+      expectInternalError(batch, /is not in nodeark\.bundle\.allowed-hosts/);
+      expect(hits.get('/blocked.tgz')).toBeUndefined();
+      expect(await installed(strict)).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('§9 installBiz result', () => {
   it('case 16: SUCCESS → data {bizInfos, code, elapsedSpace, message} with the full BizModel dump', async () => {
     const a = await h.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: fixtureUrl('hello') });
