@@ -404,7 +404,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     if (config.discoveryEnabled && config.basePath !== '') {
       app.get(config.basePath, (req, reply) => links(req, reply));
-      app.get(`${config.basePath}/`, (req, reply) => links(req, reply));
+      // With the router's ignoreTrailingSlash the first route already answers the slash form.
+      if (!app.hasRoute({ method: 'GET', url: `${config.basePath}/` })) app.get(`${config.basePath}/`, (req, reply) => links(req, reply));
     }
     if (exposed('health')) {
       app.get(healthPath, (req, reply) => serveHealth(req, reply, []));

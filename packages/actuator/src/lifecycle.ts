@@ -192,7 +192,8 @@ export function classify(e: BizTransitionEvent): LifecycleEventKind {
   if ((e.to === 'activated' || e.to === 'deactivated') && e.reason === 'Started') return 'afterStartup';
   if (e.to === 'broken' && e.reason === 'Install Failed') return 'startupFailed';
   if (e.to === 'deactivated' && e.reason === 'Killing') return 'beforeStop';
-  if (e.to === 'stopped') return 'afterStop';
+  // A second `stopped` for the same record (concurrent uninstalls of one identity) is not a new stop.
+  if (e.to === 'stopped') return e.from === 'stopped' ? 'ignored' : 'afterStop';
   return 'ignored';
 }
 
