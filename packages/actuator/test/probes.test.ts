@@ -34,7 +34,7 @@ describe('Probes', () => {
 
   test('55 PR + PK, base READY, biz1 installing: readiness 503 OUT_OF_SERVICE; root 503 OUT_OF_SERVICE (STARTUP UNKNOWN, readinessState OUT_OF_SERVICE); liveness 200', async () => {
     base = await startBase({ config: { ...PR, ...PK } });
-    const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const ready = await base.get('/actuator/health/readiness');
     expect(ready.status).toBe(503);

@@ -45,7 +45,7 @@ describe('Scenario 3: hot deployment after base start', () => {
 
   test('19 S3 installing, PA: base READY, biz1 installing → 200 UP, STARTUP UP with biz1 UNKNOWN', async () => {
     base = await startBase({ config: PA });
-    const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);
@@ -59,7 +59,7 @@ describe('Scenario 3: hot deployment after base start', () => {
 
   test('20 S3-UNKNOWN (module starting), PR: → 200 UP, STARTUP UNKNOWN; with status.order DOWN,OUT_OF_SERVICE,UNKNOWN,UP → 200 root UNKNOWN', async () => {
     base = await startBase({ config: PR });
-    const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);
@@ -69,7 +69,7 @@ describe('Scenario 3: hot deployment after base start', () => {
     await base.close();
 
     base = await startBase({ config: { ...PR, statusOrder: ['DOWN', 'OUT_OF_SERVICE', 'UNKNOWN', 'UP'] } });
-    const pending2 = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending2 = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const r2 = await base.get('/actuator/health');
     expect(r2.status).toBe(200);

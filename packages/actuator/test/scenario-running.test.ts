@@ -172,7 +172,7 @@ describe('Scenario 5: reinstall (uninstall then install)', () => {
     base = await startBase({ config: PR });
     await base.install('biz1');
     await base.runtime.uninstall('biz1', '0.0.1-SNAPSHOT');
-    const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);

@@ -23,7 +23,7 @@ const HEALTHY_BIZ = {
 describe('Scenario 2: static merge deployment during base start', () => {
   test('8 S2-UNKNOWN, PA: base STARTING, biz1 starting → 200 UP, STARTUP UNKNOWN {base, biz1 UNKNOWN}; AGG lists biz1 (nodeark: UNKNOWN until start() returns, then UP)', async () => {
     base = await startBase({ config: PA, state: 'starting' });
-    const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ1, 'resolved');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);
@@ -46,7 +46,7 @@ describe('Scenario 2: static merge deployment during base start', () => {
   test('9 S2-UNKNOWN, PR: base STARTING, biz1 UP, biz2 starting → 200 UP, STARTUP UNKNOWN', async () => {
     base = await startBase({ config: PR, state: 'starting' });
     await base.install('biz1');
-    const pending = base.installBg('biz2', { START_DELAY_MS: '800' });
+    const pending = base.installBg('biz2', { START_DELAY_MS: '1200' });
     await waitForState(base, BIZ2, 'resolved');
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);
@@ -65,7 +65,7 @@ describe('Scenario 2: static merge deployment during base start', () => {
     '10 S2-UNKNOWN, module context not yet available (Java-ref Q11), %s: starting-biz=down, biz1 `resolved` → 503 DOWN, STARTUP UNKNOWN, AGG biz1 DOWN "haven\'t refreshed"',
     async ([, preset]) => {
       base = await startBase({ config: { ...preset, startingBiz: 'down' }, state: 'starting' });
-      const pending = base.installBg('biz1', { START_DELAY_MS: '800' });
+      const pending = base.installBg('biz1', { START_DELAY_MS: '1200' });
       await waitForState(base, BIZ1, 'resolved');
       const r = await base.get('/actuator/health');
       expect(r.status).toBe(503);
