@@ -6,6 +6,23 @@
 import type { BizSnapshot, BizStateRecord } from '@nodeark/runtime';
 import type { BizHealthMetaJson, BizInfoJson, BizModelJson, BizStateRecordJson, MasterBizInfo } from './types.js';
 
+/**
+ * A bizUrl as shown on the wire: unchanged, except that URL userinfo (`https://user:pass@host/…`, used for
+ * Basic auth on downloads) is removed so credentials never appear in responses or operation records.
+ */
+export function displayBizUrl(bizUrl: string): string {
+  if (!bizUrl.includes('@')) return bizUrl;
+  try {
+    const u = new URL(bizUrl);
+    if (u.username === '' && u.password === '') return bizUrl;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return bizUrl.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+  }
+}
+
 /** One state record (§2.5). */
 export function stateRecordJson(r: BizStateRecord): BizStateRecordJson {
   return { changeTime: Math.trunc(r.changeTime), message: r.message, reason: r.reason, state: r.state };
@@ -23,7 +40,7 @@ export function bizModelJson(b: BizSnapshot): BizModelJson {
     bizState: b.bizState,
     bizStateRecords: b.bizStateRecords.map(stateRecordJson),
     bizTempWorkDir: b.bizDir,
-    bizUrl: b.bizUrl,
+    bizUrl: displayBizUrl(b.bizUrl),
     bizVersion: b.bizVersion,
     classPath: [],
     declaredMode: false,

@@ -10,6 +10,7 @@
 import type { Static, TRecord, TSchema, TString, TUnknown } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { BizRuntime } from '@nodeark/runtime';
+import { displayBizUrl } from './biz-json.js';
 import { BizOpsCoordinator, conflictMessage, lockKey } from './coordinator.js';
 import { internalErrorResponse, messageOf, notFoundResponse, outputResponse } from './envelope.js';
 import { ERR_ARKLET_DUPLICATE_COMMAND, ERR_ARKLET_INVALID_COMMAND } from './errors.js';
@@ -236,10 +237,19 @@ function checkOutput(output: unknown, id: string): CommandOutput<unknown> {
   return output as unknown as CommandOutput<unknown>;
 }
 
-/** A JSON-safe copy with keys in alphabetical order (how Java writes the `arkBizMeta` bean). */
+/**
+ * A JSON-safe copy with keys in alphabetical order (how Java writes the `arkBizMeta` bean); bizUrl
+ * credentials (also those of batch items) are removed.
+ */
 function sortedCopy(input: Record<string, unknown>): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(copy).sort()) out[k] = copy[k];
+  if (typeof out['bizUrl'] === 'string') out['bizUrl'] = displayBizUrl(out['bizUrl']);
+  if (Array.isArray(out['bizList'])) {
+    for (const item of out['bizList']) {
+      if (isPlainObject(item) && typeof item['bizUrl'] === 'string') item['bizUrl'] = displayBizUrl(item['bizUrl']);
+    }
+  }
   return out;
 }

@@ -16,7 +16,7 @@ export { BizOpsCoordinator, conflictMessage, lockKey, type LockAttempt } from '.
 export { OpRecord, OpRecordStore, type OpRecordLimits } from './op-records.js';
 export { validationError, isBlank } from './input-validation.js';
 export { internalErrorResponse, notFoundResponse, outputResponse } from './envelope.js';
-export { bizInfoJson, bizModelJson, bizHealthMetaJson, masterBizHealthMetaJson, stateRecordJson } from './biz-json.js';
+export { displayBizUrl, bizInfoJson, bizModelJson, bizHealthMetaJson, masterBizHealthMetaJson, stateRecordJson } from './biz-json.js';
 export { defaultBaseIdentity } from './base-identity.js';
 export { DEFAULT_ARKLET_PORT, PORT_SELECT_SIZE, selectPort } from './port-select.js';
 export { BODY_LIMIT, NON_POST_MESSAGE } from './http-server.js';

@@ -168,6 +168,20 @@ describe('§9 installBiz validation', () => {
     await uninstallAll();
   });
 
+  it('bizUrl credentials never appear in responses or operation records', async () => {
+    const url = `${serverUrl.replace('http://', 'http://deployer:s3cret@')}/private.tgz`;
+    const a = await h.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: url, async: true, requestId: 'cred-1' });
+    expect(a.json.code).toBe('SUCCESS');
+    expect(a.json.data.arkBizMeta.bizUrl).toBe(`${serverUrl}/private.tgz`);
+    await h.arklet.idle(10_000);
+    const rec = await h.post('queryBizOps', { requestId: 'cred-1' });
+    expect(rec.json.data.status).toBe('SUCCEEDED');
+    const again = await h.post('installBiz', { bizName: 'hello', bizVersion: '1.0.0', bizUrl: url });
+    expect(again.json.data.bizInfos[0].bizUrl).toBe(`${serverUrl}/private.tgz`);
+    for (const text of [a.text, rec.text, again.text]) expect(text).not.toContain('s3cret');
+    await uninstallAll();
+  });
+
   it('a bundle that cannot be read → internal error naming the problem; nothing installed', async () => {
     const missing = await h.post('installBiz', { bizName: 'ghost', bizVersion: '1.0.0', bizUrl: 'file:///nonexistent/ghost' });
     expectInternalError(missing, /^Internal Error: Bundle not found: /);
