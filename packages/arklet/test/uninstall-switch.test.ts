@@ -2,6 +2,7 @@
  * uninstallBiz and switchBiz (`spec/arklet-protocol.md` §3.3-3.4; §9 cases 21-25), the master biz, and the
  * NOT_FOUND_BIZ deviation.
  */
+import { createArklet } from '@nodeark/arklet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_ID, expectInternalError, expectOutput, fixtureUrl, installed, MASTER, startHarness, waitFor, type Harness } from './harness.js';
 
@@ -67,6 +68,18 @@ describe('§9 case 25: switchBiz', () => {
     expect((await h.post('queryAllBiz', {})).json.data).toEqual(before);
   });
 
+  it('the master biz: switching to it changes nothing; another version of its name is not found', async () => {
+    expect((await h.post('switchBiz', MASTER)).json).toEqual({
+      baseIdentity: BASE_ID,
+      code: 'SUCCESS',
+      data: { code: 'SUCCESS', message: `Switch biz: ${MASTER.bizName}:${MASTER.bizVersion} is activated.` },
+    });
+    expect((await h.post('switchBiz', { bizName: MASTER.bizName, bizVersion: '0.0.1' })).json.data).toEqual({
+      code: 'NOT_FOUND_BIZ',
+      message: `Switch biz: ${MASTER.bizName}:0.0.1 not found.`,
+    });
+  });
+
   it('switching to an unknown biz → FAILED / NOT_FOUND_BIZ', async () => {
     const a = await h.post('switchBiz', { bizName: 'nope', bizVersion: '1.0.0' });
     expect(a.json).toEqual({
@@ -104,6 +117,24 @@ describe('uninstallBiz', () => {
     });
     const otherVersion = await h.post('uninstallBiz', { bizName: MASTER.bizName, bizVersion: '9.9.9' });
     expect(otherVersion.json.data.message).toBe('Master biz must not be uninstalled.');
+  });
+
+  it('a master biz name outside the module-name alphabet is still answered as the master biz', async () => {
+    const other = await createArklet({
+      runtime: h.runtime,
+      port: 0,
+      portExplicit: true,
+      host: '127.0.0.1',
+      masterBiz: { bizName: 'Demo Base', bizVersion: '1 (prod)' },
+      baseIdentity: BASE_ID,
+    });
+    try {
+      const res = await other.execute('uninstallBiz', { bizName: 'Demo Base', bizVersion: 'x' });
+      expect(res.data).toEqual({ code: 'FAILED', message: 'Master biz must not be uninstalled.' });
+      expect((await other.execute('switchBiz', { bizName: 'Demo Base', bizVersion: '1 (prod)' })).code).toBe('SUCCESS');
+    } finally {
+      await other.close();
+    }
   });
 
   it('case 23: a module still starting → FAILED "uninstall biz not success!" / ILLEGAL_STATE_BIZ', async () => {

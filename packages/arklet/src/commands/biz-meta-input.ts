@@ -17,11 +17,15 @@ export const BizMetaInputSchema = Type.Object({
 /** A type-checked ArkBizMeta input. */
 export type BizMetaInput = Static<typeof BizMetaInputSchema>;
 
-/** Java `UninstallBizHandler.validate` / `SwitchBizHandler.validate`, then path-safe identity checks. */
-export function validateBizMetaInput(input: BizMetaInput): void {
+/**
+ * Java `UninstallBizHandler.validate` / `SwitchBizHandler.validate`, then path-safe identity checks (skipped
+ * for the master biz name, which the handlers answer themselves, whatever characters it uses).
+ */
+export function validateBizMetaInput(input: BizMetaInput, masterBizName?: string): void {
   if (isBlank(input.bizName)) throw validationError('bizName should not be blank');
   if (isBlank(input.bizVersion)) throw validationError('bizVersion should not be blank');
   if (input.async === true && isBlank(input.requestId)) throw validationError('requestId should not be blank when async is true');
+  if (input.bizName === masterBizName) return;
   assertBizName(input.bizName);
   assertBizVersion(input.bizVersion);
 }

@@ -13,13 +13,21 @@ export const switchBizCommand: CommandDefinition<typeof BizMetaInputSchema, Clie
   description: 'switch one ark biz',
   input: BizMetaInputSchema,
   bizOps: true,
-  validate: (input) => validateBizMetaInput(input),
+  validate: (input, ctx) => validateBizMetaInput(input, ctx.masterBiz.bizName),
   async handle(input, ctx) {
     const bizName = input.bizName as string;
     const bizVersion = input.bizVersion as string;
-    if (bizName === ctx.masterBiz.bizName && bizVersion === ctx.masterBiz.bizVersion) {
-      // The master biz is always activated (Java: switching to an activated biz changes nothing, SUCCESS).
-      return { code: 'SUCCESS', data: { code: 'SUCCESS', message: `Switch biz: ${bizName}:${bizVersion} is activated.` } };
+    if (bizName === ctx.masterBiz.bizName) {
+      // The master biz is always activated (Java: switching to an activated biz changes nothing, SUCCESS);
+      // it is not a runtime module, so another version of its name does not exist.
+      if (bizVersion === ctx.masterBiz.bizVersion) {
+        return { code: 'SUCCESS', data: { code: 'SUCCESS', message: `Switch biz: ${bizName}:${bizVersion} is activated.` } };
+      }
+      return {
+        code: 'FAILED',
+        data: { code: 'NOT_FOUND_BIZ', message: `Switch biz: ${bizName}:${bizVersion} not found.` },
+        message: 'switch biz not success!',
+      };
     }
     const result = await ctx.runtime.switchBiz(bizName, bizVersion);
     const data: ClientResponseJson = { code: result.code, message: result.message };

@@ -15,7 +15,7 @@ export const uninstallBizCommand: CommandDefinition<typeof BizMetaInputSchema, C
   description: 'uninstall one ark biz',
   input: BizMetaInputSchema,
   bizOps: true,
-  validate: (input) => validateBizMetaInput(input),
+  validate: (input, ctx) => validateBizMetaInput(input, ctx.masterBiz.bizName),
   async handle(input, ctx) {
     const bizName = input.bizName as string;
     const bizVersion = input.bizVersion as string;
