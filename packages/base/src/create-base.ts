@@ -91,6 +91,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       return services.arklet;
     },
     startArklet: () => services.startArklet(),
+    markStarted: () => services.markStarted(),
     markReady: () => services.markReady(),
     markFailed: (err) => services.markFailed(err),
     markShuttingDown: () => services.markShuttingDown(),
@@ -111,6 +112,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       });
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       logger.info({ url, arkletUrl }, 'base listening');
+      services.markStarted();
       replay = await runStartup(runtime, config, logger, services);
       return { url, arkletUrl };
     },

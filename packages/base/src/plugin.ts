@@ -61,6 +61,7 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   // Start the Arklet API and static modules once the app is listening; close everything with the app.
   app.addHook('onListen', async () => {
     await services.startArklet();
+    services.markStarted();
     try {
       replay = await runStartup(runtime, config, logger, services);
     } catch (err) {

@@ -28,6 +28,8 @@ export interface BaseServices {
   readonly arklet: Arklet | undefined;
   /** Starts the Arklet API server; resolves with its URL. */
   startArklet(): Promise<string>;
+  /** The base port is listening (liveness CORRECT; static modules may still be deploying). */
+  markStarted(): void;
   /** Startup finished (static modules deployed). */
   markReady(): void;
   /** Startup failed. */
@@ -80,6 +82,9 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
         logger: logger.child({ component: 'arklet' }),
       });
       return arklet.url;
+    },
+    markStarted() {
+      actuator.markBaseStarted();
     },
     markReady() {
       actuator.markBaseReady();

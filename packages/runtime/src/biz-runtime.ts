@@ -131,6 +131,8 @@ interface BizRecord {
   busyChecks: number;
   /** Set while the watchdog considers the module stuck (health DOWN with this reason). */
   stuck: string | undefined;
+  /** The uninstall in progress, shared by concurrent uninstall calls. */
+  uninstalling: Promise<OperationResult> | undefined;
 }
 
 const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -329,6 +331,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         host: undefined,
         busyChecks: 0,
         stuck: undefined,
+        uninstalling: undefined,
       };
       this.bizs.set(declared, rec);
       this.transition(rec, 'resolved', 'Created');
@@ -365,21 +368,25 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         costMs: Date.now() - t0,
       };
     }
-    for (const hook of this.beforeUninstallHooks) {
-      try {
-        await hook(snapshot(rec));
-      } catch (err) {
-        this.log.warn({ biz: identity, err: String(err) }, 'beforeUninstall hook failed');
+    // Concurrent uninstalls of one version share the first one's outcome (it is stopped once).
+    rec.uninstalling ??= (async (): Promise<OperationResult> => {
+      for (const hook of this.beforeUninstallHooks) {
+        try {
+          await hook(snapshot(rec));
+        } catch (err) {
+          this.log.warn({ biz: identity, err: String(err) }, 'beforeUninstall hook failed');
+        }
       }
-    }
-    if (this.bizs.get(identity) !== rec) {
-      return { code: 'NOT_FOUND_BIZ', message: `Uninstall biz: ${identity} not found.`, costMs: Date.now() - t0 };
-    }
-    const stopError = await this.stopBiz(rec, true);
-    const message = stopError
-      ? `Uninstall biz: ${identity} success. (stop() failed: ${stopError.message}; the worker was terminated)`
-      : `Uninstall biz: ${identity} success.`;
-    return { code: 'SUCCESS', message, costMs: Date.now() - t0 };
+      if (this.bizs.get(identity) !== rec) {
+        return { code: 'NOT_FOUND_BIZ', message: `Uninstall biz: ${identity} not found.`, costMs: Date.now() - t0 };
+      }
+      const stopError = await this.stopBiz(rec, true);
+      const message = stopError
+        ? `Uninstall biz: ${identity} success. (stop() failed: ${stopError.message}; the worker was terminated)`
+        : `Uninstall biz: ${identity} success.`;
+      return { code: 'SUCCESS', message, costMs: Date.now() - t0 };
+    })();
+    return rec.uninstalling;
   }
 
   /** Makes a version the activated one (`spec/arklet-protocol.md` §3.4, §7 Switch); routing flips atomically. */

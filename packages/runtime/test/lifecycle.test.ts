@@ -230,3 +230,14 @@ describe('close', () => {
     });
   });
 });
+
+describe('concurrent uninstalls', () => {
+  it('stop the module once and both report the same outcome', async () => {
+    h.runtime.beforeUninstall(() => new Promise((r) => setTimeout(r, 100)));
+    await h.runtime.install({ bizUrl: fixtureUrl('fetch-app') });
+    const [a, b] = await Promise.all([h.runtime.uninstall('fetch-app', '1.0.0'), h.runtime.uninstall('fetch-app', '1.0.0')]);
+    expect(a.code).toBe('SUCCESS');
+    expect(b).toEqual(a);
+    expect(states('fetch-app:1.0.0')).toEqual(['resolved/Created', 'activated/Started', 'deactivated/Killing', 'stopped/Stopped']);
+  });
+});

@@ -2,6 +2,11 @@
  * Base side of the request bridge: forwards one Node request into a module worker and writes the
  * module's answer back, streaming both bodies with a credit window (see worker/protocol.ts). Hot path:
  * one `req` and one `res` message for a small request, no per-request allocation beyond the pending entry.
+ *
+ * Messages to the worker are batched per event-loop turn: everything posted while the base handles one
+ * round of I/O goes out in a single postMessage (an array when there is more than one) at `setImmediate`.
+ * Each postMessage wakes the worker thread, a system call that cost as much as writing the response to
+ * the socket on the 2-core bench machine; under load several requests arrive per turn (issue #6).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Worker } from 'node:worker_threads';
@@ -35,6 +40,11 @@ export class RequestBridge {
   private readonly pending = new Map<number, Pending>();
   private drainWaiters: Array<() => void> = [];
   private closed = false;
+  /** Messages waiting for the end of this event-loop turn, and the buffers they transfer. */
+  private readonly outbox: ToWorker[] = [];
+  private readonly outboxTransfer: ArrayBuffer[] = [];
+  private flushScheduled = false;
+  private readonly flushOutbox = (): void => this.flush();
 
   constructor(
     private readonly worker: Worker,
@@ -127,8 +137,19 @@ export class RequestBridge {
     });
   }
 
-  /** Handles an HTTP message from the worker. Returns false for messages that are not HTTP traffic. */
-  onMessage(msg: FromWorker): boolean {
+  /**
+   * Handles an HTTP message from the worker, or a batch of them (an array, see worker-main). Returns
+   * false for messages that are not HTTP traffic.
+   */
+  onMessage(msg: FromWorker | readonly FromWorker[]): boolean {
+    if (Array.isArray(msg)) {
+      for (const m of msg as readonly FromWorker[]) this.onOne(m);
+      return true;
+    }
+    return this.onOne(msg as FromWorker);
+  }
+
+  private onOne(msg: FromWorker): boolean {
     switch (msg.t) {
       case 'res': {
         const p = this.pending.get(msg.id);
@@ -201,6 +222,8 @@ export class RequestBridge {
   /** Fails every in-flight request with 502 (the worker is gone). */
   failAll(reason: string): void {
     this.closed = true;
+    this.outbox.length = 0;
+    this.outboxTransfer.length = 0;
     for (const [id, p] of this.pending) {
       sendEdgeError(p.res, 502, 'NODEARK_ERR_ROUTE_WORKER_GONE', `Module ${this.options.identity} ${reason}`);
       this.finish(id, p);
@@ -251,12 +274,29 @@ export class RequestBridge {
   }
 
   private post(msg: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.outbox.push(msg);
+    if (transfer) for (const b of transfer) this.outboxTransfer.push(b);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushOutbox);
+    }
+  }
+
+  /** Sends the messages of this turn: one message as is, several as one array. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const n = this.outbox.length;
+    if (n === 0) return;
     try {
-      if (transfer) this.worker.postMessage(msg, transfer);
+      const msg = n === 1 ? this.outbox[0] : this.outbox;
+      if (this.outboxTransfer.length > 0) this.worker.postMessage(msg, this.outboxTransfer);
       else this.worker.postMessage(msg);
     } catch {
       // The worker is already gone; failAll() answers the requests.
     }
+    // postMessage has serialised the batch: the arrays can be reused.
+    this.outbox.length = 0;
+    this.outboxTransfer.length = 0;
   }
 }
 

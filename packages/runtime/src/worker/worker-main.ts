@@ -21,10 +21,57 @@ if (!parentPort) throw new Error('worker-main must run inside a worker thread');
 const port = parentPort;
 const boot = workerData as WorkerBootData;
 
+/*
+ * HTTP messages to the base are batched per event-loop turn (one postMessage, an array when there are
+ * several, flushed at setImmediate), like the base side in request-bridge.ts: every postMessage wakes the
+ * base thread. Control messages (ready, health, stopped) go out at once, after anything still batched.
+ */
+const outbox: FromWorker[] = [];
+const outboxTransfer: ArrayBuffer[] = [];
+let flushScheduled = false;
+
+function flush(): void {
+  flushScheduled = false;
+  const n = outbox.length;
+  if (n === 0) return;
+  try {
+    const msg = n === 1 ? outbox[0] : outbox;
+    if (outboxTransfer.length > 0) port.postMessage(msg, outboxTransfer);
+    else port.postMessage(msg);
+  } catch {
+    // Could not clone the batch: send one by one so only the failing message is lost, and fail its request.
+    const batch = outbox.slice();
+    outbox.length = 0;
+    outboxTransfer.length = 0;
+    for (const m of batch) {
+      try {
+        port.postMessage(m, 'body' in m && m.body ? [m.body] : 'data' in m ? [m.data] : []);
+      } catch (err) {
+        if ('id' in m && m.t !== 'error') port.postMessage({ t: 'error', id: m.id, error: serializeError(err) });
+      }
+    }
+  }
+  outbox.length = 0;
+  outboxTransfer.length = 0;
+}
+
+/** Queues an HTTP message (res, chunk, end, error, ack) for this turn's batch; anything else uses postNow. */
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]): void => {
-  if (transfer) port.postMessage(msg, transfer);
-  else port.postMessage(msg);
+  outbox.push(msg);
+  if (transfer) for (const b of transfer) outboxTransfer.push(b);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
 };
+
+/** Sends a control message now, after the HTTP messages queued before it. */
+const postNow = (msg: FromWorker): void => {
+  flush();
+  port.postMessage(msg);
+};
+// process.exit() in a module: deliver the answers it already produced, as an unbatched bridge would.
+process.on('exit', flush);
 
 const stopController = new AbortController();
 const ctx: BizContext = Object.freeze({
@@ -45,7 +92,7 @@ interface Active {
 const active = new Map<number, Active>();
 let definition: BizDefinition = {};
 
-installChildProcessGuard(boot.childProcesses, `${boot.bizName}:${boot.bizVersion}`, post);
+installChildProcessGuard(boot.childProcesses, `${boot.bizName}:${boot.bizVersion}`, postNow);
 
 async function load(): Promise<BizDefinition> {
   const mod = (await import(boot.entryUrl)) as { default?: unknown };
@@ -75,7 +122,15 @@ function onRequest(msg: ReqMessage): void {
   }
 }
 
-port.on('message', (msg: ToWorker) => {
+port.on('message', (msg: ToWorker | ToWorker[]) => {
+  if (Array.isArray(msg)) {
+    for (const m of msg) onMessage(m);
+  } else {
+    onMessage(msg);
+  }
+});
+
+function onMessage(msg: ToWorker): void {
   switch (msg.t) {
     case 'req':
       onRequest(msg);
@@ -98,9 +153,9 @@ port.on('message', (msg: ToWorker) => {
     }
     case 'health':
       void evaluateHealth(definition.health, boot.healthTimeoutMs).then(
-        (result) => post({ t: 'health', id: msg.id, result }),
+        (result) => postNow({ t: 'health', id: msg.id, result }),
         (err: unknown) =>
-          post({
+          postNow({
             t: 'health',
             id: msg.id,
             result: { status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } },
@@ -112,12 +167,12 @@ port.on('message', (msg: ToWorker) => {
       void Promise.resolve()
         .then(() => definition.stop?.(ctx))
         .then(
-          () => post({ t: 'stopped' }),
-          (err: unknown) => post({ t: 'stopped', error: serializeError(err) }),
+          () => postNow({ t: 'stopped' }),
+          (err: unknown) => postNow({ t: 'stopped', error: serializeError(err) }),
         );
       return;
   }
-});
+}
 
 try {
   definition = await load();
@@ -127,7 +182,7 @@ try {
     definition.health && typeof definition.health === 'object'
       ? Object.keys(definition.health).filter((k) => typeof definition.health![k] === 'function')
       : [];
-  post({ t: 'ready', serves, healthIndicators });
+  postNow({ t: 'ready', serves, healthIndicators });
 } catch (err) {
-  post({ t: 'startFailed', error: serializeError(err) });
+  postNow({ t: 'startFailed', error: serializeError(err) });
 }
