@@ -281,14 +281,16 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
       }
       const observation = await observe(options, clients, signal);
       const t = now();
-      const plan = planRollout({
-        md,
-        observation,
-        kind,
-        now: t,
-        ...(state.release ? { release: state.release } : {}),
-        ...(options.ignoreUnreachable ? { ignoreUnreachable: true } : {}),
-      });
+      const planNow = (): RolloutPlan =>
+        planRollout({
+          md,
+          observation,
+          kind,
+          now: t,
+          ...(state.release ? { release: state.release } : {}),
+          ...(options.ignoreUnreachable ? { ignoreUnreachable: true } : {}),
+        });
+      let plan = planNow();
       let dirty = false;
       if (plan.newRelease && plan.phase !== 'Blocked') {
         state.release = plan.release;
@@ -304,7 +306,11 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
           }
         }
       }
-      if (dirty) await store.save(state);
+      if (dirty) {
+        await store.save(state);
+        // Re-plan with the completion times just recorded (the gray clock of a batch starts now).
+        if (!plan.newRelease) plan = planNow();
+      }
       emit({ type: 'observed', plan });
 
       if (plan.phase !== 'Blocked') blockedSince = undefined;
