@@ -87,7 +87,7 @@ export class CommandRegistry {
   /** Async operation records. */
   readonly records: OpRecordStore;
   private readonly commands = new Map<string, CommandDefinition<TSchema, unknown>>();
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
   private ctx: CommandContext | undefined;
   private opSeq = 0;
 
@@ -216,8 +216,10 @@ export class CommandRegistry {
           lock.release();
         }
       });
-      this.pending.add(task);
-      void task.finally(() => this.pending.delete(task));
+      const tracked = task
+        .catch((err: unknown) => ctx.logger.error({ command: def.id, requestId, err: messageOf(err) }, 'async arklet task failed'))
+        .finally(() => this.pending.delete(tracked));
+      this.pending.add(tracked);
       return { code: 'SUCCESS', data: snapshot };
     }
     const lock = this.coordinator.tryLock(key, def.id);
