@@ -113,9 +113,9 @@ function positiveOr(value: number | undefined, fallback: number, name: string, a
   return value;
 }
 
-/** The kind of the release recorded in the state that is still in progress, if any. */
-function activeKind(state: RolloutState | undefined): ReleaseKind | undefined {
-  return state?.release && state.release.completedAt === undefined ? state.release.kind : undefined;
+/** The kind of the last release recorded (a completed deletion keeps reporting as a deletion until the next apply). */
+function recordedKind(state: RolloutState | undefined): ReleaseKind | undefined {
+  return state?.release?.kind;
 }
 
 async function observe(options: RolloutContextOptions, clients: FleetClients, signal?: AbortSignal): Promise<FleetObservation> {
@@ -127,13 +127,13 @@ async function observe(options: RolloutContextOptions, clients: FleetClients, si
   });
 }
 
-/** Read-only: observes the fleet and plans with the recorded release (the release in progress keeps its kind unless `kind` is given). */
+/** Read-only: observes the fleet and plans with the recorded release (of the recorded kind, apply or delete, unless `kind` is given). */
 export async function rolloutStatus(options: RolloutContextOptions & { kind?: ReleaseKind }): Promise<{ plan: RolloutPlan; state: RolloutState | undefined; observation: FleetObservation }> {
   const clients = options.clients ?? new FleetClients();
   try {
     const state = await (options.state ?? new MemoryStateStore()).load();
     const observation = await observe(options, clients);
-    const kind = options.kind ?? activeKind(state) ?? 'apply';
+    const kind = options.kind ?? recordedKind(state) ?? 'apply';
     const plan = planRollout({
       md: options.md,
       observation,
