@@ -409,12 +409,17 @@ export class VNodeController {
     return out;
   }
 
-  private apply(v: VNode, status: BizStatusData): boolean {
+  /**
+   * Writes a status to the containers that declare its key. Polled statuses (`filtered`) go through
+   * `CheckContainerStatusNeedSync` (§1.6: "a polled status is written only if …"); install/uninstall
+   * callbacks are written as they come [inferred: the spec states the filter for polled statuses only].
+   */
+  private apply(v: VNode, status: BizStatusData, filtered: boolean): boolean {
     const targets = this.declaring(v, status.key);
     for (const { pod, container } of targets) {
       const store = v.containers.get(podKey(pod)) ?? new Map<string, BizStatusData>();
       v.containers.set(podKey(pod), store);
-      if (!needSync(store.get(container), status, this.o.changeTimeFilter)) {
+      if (filtered && !needSync(store.get(container), status, this.o.changeTimeFilter)) {
         if (store.get(container)?.state !== status.state) {
           this.log({ type: 'status-dropped', nodeId: v.nodeId, pod: pod.metadata.name, key: status.key, detail: status.state });
         }
@@ -429,7 +434,7 @@ export class VNodeController {
   private async onSingleBizStatusArrived(nodeId: string, status: BizStatusData, depth: number): Promise<void> {
     const v = this.vnodes.get(nodeId);
     if (!v) return;
-    if (this.apply(v, status)) return;
+    if (this.apply(v, status, false)) return;
     // syncNotExistBizPodToProvider: no pod declares it → orphan → uninstall (STOPPED needs no more work).
     if (status.state === 'STOPPED') return;
     await this.uninstallOrphan(v, status, depth);
@@ -439,7 +444,7 @@ export class VNodeController {
     const v = this.vnodes.get(nodeId);
     if (!v) return;
     for (const s of statuses) {
-      if (!this.apply(v, s) && s.state !== 'STOPPED') await this.uninstallOrphan(v, s, 0);
+      if (!this.apply(v, s, true) && s.state !== 'STOPPED') await this.uninstallOrphan(v, s, 0);
     }
   }
 
