@@ -32,7 +32,7 @@ export function collectErrors() {
     for (const file of walk(src).sort()) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(DEF)) {
-        const doc = m[1].replace(/\n\s*\*\s?/g, ' ').trim();
+        const doc = m[1].replace(/\n\s*\*\s?/g, ' ').replace(/^\*\s?/, '').trim();
         const template = m[3]
           .split(/'\s*\+\s*'/)
           .join('')

@@ -48,6 +48,8 @@ export interface ArkletOptions {
   opRecords?: OpRecordLimits;
   /** `jvm["java max metaspace"]`: the memory budget in bytes. Default: cgroup limit, else total memory. */
   memoryCapacityBytes?: number;
+  /** Require `Authorization: Bearer <token>` on every request (docs/security.md). Default: no authentication. */
+  authToken?: string;
   /** Timeout of each custom health indicator. Default 3000 ms. */
   healthIndicatorTimeoutMs?: number;
 }
@@ -134,6 +136,7 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
       portExplicit: opts.portExplicit ?? false,
       logger,
       execute,
+      ...(opts.authToken ? { authToken: opts.authToken } : {}),
     });
   } catch (err) {
     runtime.off('transition', onTransition);

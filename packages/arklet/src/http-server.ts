@@ -14,6 +14,7 @@
  * (§1.2). `Content-Type` is not inspected (§1.2). Responses carry `Content-Type: application/json` and
  * `Content-Length`; keep-alive is allowed (design.md deviation: Java sends no headers and closes).
  */
+import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { internalErrorResponse, notFoundResponse } from './envelope.js';
 import { ERR_ARKLET_BAD_JSON, ERR_ARKLET_PORT_UNAVAILABLE } from './errors.js';
@@ -35,6 +36,11 @@ export interface HttpServerOptions {
   logger: ArkletLogger;
   /** Runs a command (the transport-independent core). */
   execute(commandId: string, input: unknown): Promise<ArkletResponse>;
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>` (or `X-Arklet-Token: <token>`), else
+   * 401. Off by default: ModuleController and the Java tooling send no credentials (docs/security.md).
+   */
+  authToken?: string;
 }
 
 /** A listening HTTP tunnel. */
@@ -77,6 +83,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Methods fastify does not route at all reach the not-found handler: they are not POST either.
   app.setNotFoundHandler((_req, reply) => sendNonPost(reply));
 
+  if (options.authToken) {
+    const expected = Buffer.from(options.authToken);
+    // Checked before the body is read, so an unauthenticated caller cannot make the server parse anything.
+    app.addHook('onRequest', async (req, reply) => {
+      const given = tokenOf(req);
+      if (given !== undefined && given.length === expected.length && timingSafeEqual(given, expected)) return;
+      const body = JSON.stringify({ code: 'FAILED', message: 'Unauthorized: a valid Arklet token is required' });
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="arklet"')
+        .header('content-type', 'application/json')
+        .header('content-length', Buffer.byteLength(body))
+        .send(body);
+    });
+  }
+
   app.all('*', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== 'POST') return sendNonPost(reply);
     const commandId = commandIdOf(req.raw.url ?? '/');
@@ -105,6 +127,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     host: options.host,
     close: () => app.close(),
   };
+}
+
+function tokenOf(req: FastifyRequest): Buffer | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^bearer /i.test(auth)) return Buffer.from(auth.slice(7).trim());
+  const x = req.headers['x-arklet-token'];
+  return typeof x === 'string' ? Buffer.from(x) : undefined;
 }
 
 /** `/he%6Cp?x=1` → `help`; undefined when the path cannot be decoded (it then matches no command). */

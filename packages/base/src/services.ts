@@ -72,6 +72,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
     },
     async startArklet() {
       const identity = config.get('koupleless.arklet.base.identity');
+      const token = config.get('nodeark.arklet.auth.token');
       arklet = await createArklet({
         runtime,
         masterBiz,
@@ -79,6 +80,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
         portExplicit: config.isExplicit('koupleless.arklet.http.port'),
         host: config.get('koupleless.arklet.http.address') ?? '0.0.0.0',
         ...(identity !== undefined ? { baseIdentity: identity } : {}),
+        ...(token ? { authToken: token } : {}),
         logger: logger.child({ component: 'arklet' }),
       });
       return arklet.url;

@@ -44,6 +44,11 @@ export const CONFIG_SCHEMA = {
     default: undefined,
     description: 'The `baseIdentity` in Arklet responses. Default: the first non-internal IPv4 address, else the host name.',
   },
+  'nodeark.arklet.auth.token': {
+    kind: 'string',
+    default: undefined,
+    description: 'Require `Authorization: Bearer <token>` on the Arklet API. Unset: no authentication (what ModuleController expects).',
+  },
   'koupleless.healthcheck.base.readiness.withAllBizReadiness': {
     kind: 'bool',
     default: false,

@@ -21,6 +21,7 @@ export const EXIT_USAGE = 2;
 export const COMMON_OPTIONS_HELP = `Common options:
   --arklet <url>       Arklet address (default: $NODEARK_ARKLET or ${DEFAULT_ARKLET_URL})
   --timeout <ms>       give up after this long (default 120000)
+  --token <token>      Arklet token when the base requires one (default: $NODEARK_ARKLET_TOKEN)
   --json               print the raw response envelope as JSON
   -h, --help           show this help`;
 
@@ -43,7 +44,7 @@ export function parseCommandArgs(
   argv: string[],
   spec: { valued?: string[]; repeatable?: string[]; flags?: string[] } = {},
 ): ArkletArgs {
-  const valued = ['arklet', 'timeout', ...(spec.valued ?? [])];
+  const valued = ['arklet', 'timeout', 'token', ...(spec.valued ?? [])];
   const repeatable = spec.repeatable ?? [];
   const flags = ['json', 'help', ...(spec.flags ?? [])];
   const repeated: Record<string, string[]> = {};
@@ -97,7 +98,12 @@ export function clientFor(args: ParsedArgs): ArkletClient {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${timeout}`);
   }
   try {
-    return new ArkletClient({ baseUrl, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const token = optionString(args, 'token') ?? (process.env['NODEARK_ARKLET_TOKEN'] || undefined);
+    return new ArkletClient({
+      baseUrl,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
