@@ -201,6 +201,8 @@ export const MOSQUITTO_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'
 
 export interface Broker {
   port: number;
+  /** The broker's log so far (connections with their client ids, at `notice` level). */
+  readonly log: string;
   /** Kills the broker process (SIGKILL: an abrupt loss, as a crash). */
   kill(): Promise<void>;
   /** Starts it again on the same port. */
@@ -230,13 +232,17 @@ export async function startMosquitto(): Promise<Broker> {
   const port = await freePort();
   const tmp = await tempDir('mosquitto');
   const conf = join(tmp.dir, 'mosquitto.conf');
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', ''].join('\n'));
+  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'connection_messages true', ''].join('\n'));
   let child: ChildProcess | undefined;
   let stderr = '';
+  let log = '';
   const launch = async (): Promise<void> => {
     stderr = '';
     const c = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      log += d.toString();
+    });
     child = c;
     const deadline = Date.now() + 5_000;
     while (!(await canConnect(port))) {
@@ -257,6 +263,9 @@ export async function startMosquitto(): Promise<Broker> {
   await launch();
   return {
     port,
+    get log() {
+      return log;
+    },
     kill,
     restart: launch,
     async stop() {
