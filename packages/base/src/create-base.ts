@@ -119,6 +119,8 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
     close() {
       closing ??= (async () => {
         services.markShuttingDown();
+        const delay = config.get('nodeark.shutdown.readiness-delay') ?? 0;
+        if (delay > 0 && url) await new Promise((r) => setTimeout(r, delay));
         await app.close();
         await replay?.close();
         await runtime.close();

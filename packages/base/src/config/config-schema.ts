@@ -118,6 +118,11 @@ export const CONFIG_SCHEMA = {
     description: 'Persist the installed modules and reinstall them (same versions, same activated one) after a restart.',
   },
   'nodeark.replay.file': { kind: 'string', default: undefined, description: 'The replay record. Default: `installed.json` beside the store directory.' },
+  'nodeark.shutdown.readiness-delay': {
+    kind: 'duration',
+    default: 0,
+    description: 'On shutdown, keep serving this long after readiness turns OUT_OF_SERVICE, so load balancers and Kubernetes stop routing first.',
+  },
   'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
