@@ -356,7 +356,7 @@ export function parseFleet(input: unknown, options: { source?: string } = {}): F
   list.forEach((raw, i) => {
     const field = `${prefix}bases[${i}]`;
     const entry: Obj = typeof raw === 'string' ? { arklet: raw } : (c.object(raw, field, true) ?? {});
-    c.keys(entry, field, ['name', 'arklet', 'arkletUrl', 'url', 'labels', 'maxModuleCount', 'max-module-count']);
+    c.keys(entry, field, ['name', 'arklet', 'arkletUrl', 'url', 'labels', 'maxModuleCount', 'max-module-count', 'cordon']);
     const urlKeys = ['arklet', 'arkletUrl', 'url'].filter((k) => entry[k] !== undefined);
     if (urlKeys.length === 0) c.fail(`${field}.arklet`, 'is required (the Arklet URL, e.g. http://10.0.0.5:1238)');
     if (urlKeys.length > 1) c.fail(`${field}.${urlKeys[1]}`, `and ${field}.${urlKeys[0]} are the same setting; give one`);
@@ -374,6 +374,7 @@ export function parseFleet(input: unknown, options: { source?: string } = {}): F
     const name = c.string(entry['name'], `${field}.name`, false) ?? url.host;
     if (!/^[A-Za-z0-9._:@-]+$/.test(name)) c.fail(`${field}.name`, `must be letters, digits and . _ : @ -, got ${JSON.stringify(name)}`);
     const base: FleetBase = { name, arkletUrl: url.href, labels };
+    if (c.bool(entry['cordon'], `${field}.cordon`, false)) base.cordon = true;
     let max = maxCount(c, entry, `${field}.`);
     if (max === undefined) {
       for (const label of MAX_MODULE_COUNT_LABELS) {

@@ -53,12 +53,13 @@ export function toObservedBiz(b: BizInfo): ObservedBiz {
 
 /** Observes one base. */
 export async function observeBase(
-  base: { name: string; arkletUrl: string; labels: Record<string, string>; maxModuleCount?: number },
+  base: { name: string; arkletUrl: string; labels: Record<string, string>; maxModuleCount?: number; cordon?: boolean },
   client: ArkletClient,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<BaseObservation> {
   const obs: BaseObservation = { name: base.name, arkletUrl: base.arkletUrl, labels: { ...base.labels }, reachable: false, bizs: [] };
   if (base.maxModuleCount !== undefined) obs.maxModuleCount = base.maxModuleCount;
+  if (base.cordon) obs.cordon = true;
   try {
     const res = await client.queryAllBiz({ timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) });
     if (res.code !== 'SUCCESS' || !Array.isArray(res.data)) {

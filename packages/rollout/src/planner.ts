@@ -87,6 +87,7 @@ interface Slot {
   view: BaseView;
   desired?: ObservedBiz;
   old: ObservedBiz[];
+  cordoned: boolean;
 }
 
 const isLive = (b: ObservedBiz): boolean => b.bizState !== 'stopped';
@@ -128,11 +129,18 @@ function classify(md: ModuleDeployment, observation: FleetObservation, kind: Rel
       desired = mine.find((b) => b.bizVersion === md.module.version);
       old = mine.filter((b) => b.bizVersion !== md.module.version);
     }
+    const cordoned = obs.cordon === true && kind !== 'delete';
+    if (cordoned) {
+      // Every version on a cordoned base is to be replaced elsewhere, then removed.
+      old = mine;
+      desired = undefined;
+    }
     if (kind === 'delete') view.status = desired ? 'old' : 'none';
+    else if (cordoned) view.status = 'cordoned';
     else if (desired?.bizState === 'activated') view.status = old.length > 0 ? 'updated+old' : 'updated';
     else if (desired) view.status = 'pending';
     else view.status = old.length > 0 ? 'old' : 'none';
-    const slot: Slot = { obs, name: obs.name, count: view.count, view, old };
+    const slot: Slot = { obs, name: obs.name, count: view.count, view, old, cordoned };
     if (desired) slot.desired = desired;
     slots.push(slot);
   }
@@ -160,7 +168,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
   const { slots, views, unreachable } = classify(md, observation, kind, ignoreUnreachable);
   const warnings = [...md.warnings];
 
-  const target = kind === 'delete' ? 0 : md.replicas === -1 ? slots.length : md.replicas;
+  const target = kind === 'delete' ? 0 : md.replicas === -1 ? slots.filter((s) => !s.cordoned).length : md.replicas;
   const isUpdated = (s: Slot): boolean => s.desired?.bizState === 'activated';
   const updated = slots.filter(isUpdated).length;
   const old = kind === 'delete' ? 0 : slots.filter((s) => s.old.length > 0).length;
@@ -386,14 +394,14 @@ function computeActions(
   let shortage = 0;
   if (need > 0) {
     if (upgradePolicy !== 'scaleup_then_scaledown') {
-      const olds = rankForRemoval(slots.filter((x) => !x.desired && x.old.length > 0 && !acted.has(x.name)), policy);
+      const olds = rankForRemoval(slots.filter((x) => !x.desired && x.old.length > 0 && !x.cordoned && !acted.has(x.name)), policy);
       for (const s of olds.slice(0, need)) {
         const from = versionsOf(s.old).join(', ');
         add(action('upgrade', s, { version, policy: upgradePolicy, versions: versionsOf(s.old), summary: `upgrade ${name} ${from} → ${version}` }));
         need--;
       }
     }
-    const empty = slots.filter((x) => !x.desired && x.old.length === 0);
+    const empty = slots.filter((x) => !x.desired && x.old.length === 0 && !x.cordoned);
     const room = empty.filter((x) => x.obs.maxModuleCount === undefined || x.count < x.obs.maxModuleCount);
     for (const s of rankForPlacement(room, policy).slice(0, need)) {
       add(action('install', s, { version, summary: `install ${ident}` }));
@@ -401,11 +409,13 @@ function computeActions(
     }
     if (need > 0) {
       shortage = need;
-      const holding = slots.filter((x) => x.desired || x.old.length > 0).map((x) => x.name);
+      const holding = slots.filter((x) => !x.cordoned && (x.desired || x.old.length > 0)).map((x) => x.name);
       const full = empty.filter((x) => !room.includes(x)).map((x) => `${x.name} (${x.count}/${x.obs.maxModuleCount} modules)`);
+      const cordoned = slots.filter((x) => x.cordoned).map((x) => x.name);
       const parts = [`batch ${batch.index} needs ${shortage} more ${shortage === 1 ? 'base' : 'bases'} for ${ident} and no eligible base has room`];
       if (holding.length > 0) parts.push(`already holding ${name} (one replica per base): ${describeList(holding)}`);
       if (full.length > 0) parts.push(`full: ${describeList(full)}`);
+      if (cordoned.length > 0) parts.push(`cordoned: ${describeList(cordoned)}`);
       if (upgradePolicy === 'scaleup_then_scaledown' && slots.some((x) => !x.desired && x.old.length > 0)) {
         parts.push('scaleup_then_scaledown only places the new version on bases without the module; use install_then_uninstall to upgrade in place');
       }
@@ -433,7 +443,8 @@ function computeActions(
     });
     const excess = stillOld.length - batch.oldTarget;
     if (excess > 0) {
-      const removable = rankForRemoval(stillOld.filter((x) => !acted.has(x.name)), policy);
+      // Cordoned bases are emptied first.
+      const removable = rankForRemoval(stillOld.filter((x) => !acted.has(x.name)), policy).sort((a, b) => Number(b.cordoned) - Number(a.cordoned));
       for (const s of removable.slice(0, excess)) {
         add(action('remove', s, { versions: versionsOf(s.old), summary: `uninstall old ${name} ${versionsOf(s.old).join(', ')}` }), plan.cleanup);
       }

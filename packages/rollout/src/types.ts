@@ -67,6 +67,8 @@ export interface FleetBase {
   labels: Record<string, string>;
   /** How many distinct modules the base may hold; undefined = unlimited. */
   maxModuleCount?: number;
+  /** Cordoned: no new replicas, and the module's replica there is replaced on another base, then removed. */
+  cordon?: boolean;
 }
 
 /** A fleet file, validated. */
@@ -93,6 +95,7 @@ export interface BaseObservation {
   arkletUrl: string;
   labels: Record<string, string>;
   maxModuleCount?: number;
+  cordon?: boolean;
   /** False when `queryAllBiz` failed (transport error or non-SUCCESS); `bizs` is then empty and `error` says why. */
   reachable: boolean;
   error?: string;
@@ -119,8 +122,10 @@ export type BaseModuleStatus =
   | 'none'
   /** The base could not be observed. */
   | 'unreachable'
-  /** The base does not match the selector. */
-  | 'ineligible';
+  /** The base does not match the selector (left alone). */
+  | 'ineligible'
+  /** The base is cordoned: its replica is replaced elsewhere, then removed. */
+  | 'cordoned';
 
 /** One base in a plan. */
 export interface BaseView {

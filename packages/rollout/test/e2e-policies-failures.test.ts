@@ -62,6 +62,21 @@ describe('upgrade policies', () => {
   });
 });
 
+describe('replacement', () => {
+  it('cordoning a base moves its replica: installed on another base (strategy ranking) first, then uninstalled', async () => {
+    tf = await startFleet(['b1', 'b2', 'b3']);
+    const state = new MemoryStateStore();
+    expect((await run(tf, deployment('1.0.0', 2), state).result).phase).toBe('Completed');
+    expect(only('1.0.0')(await tf.modules())).toEqual(['b1', 'b2']);
+    tf.cordoned.add('b1');
+    const r = run(tf, deployment('1.0.0', 2), state);
+    expect((await r.result).phase).toBe('Completed');
+    expect(await tf.modules()).toEqual({ b1: [], b2: ['provider:1.0.0:activated'], b3: ['provider:1.0.0:activated'] });
+    const order = r.events.filter((e): e is Extract<RolloutEvent, { type: 'base' }> => e.type === 'base' && (e.status === 'Available' || e.status === 'Terminated')).map((e) => `${e.base}:${e.status}`);
+    expect(order).toEqual(['b3:Available', 'b1:Terminated']);
+  });
+});
+
 describe('pauses', () => {
   it('4.3.21 rec.: gray time without needConfirm continues by itself, counted from the batch completion', async () => {
     tf = await startFleet(['b1', 'b2']);

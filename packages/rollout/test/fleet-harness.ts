@@ -27,6 +27,8 @@ export interface RunningBase {
 export interface TestFleet {
   dir: string;
   bases: RunningBase[];
+  /** Names of the bases marked `cordon: true` in the fleet document. */
+  cordoned: Set<string>;
   /** The fleet document of the running (and stopped) bases. */
   fleet(): Fleet;
   /** Starts one more base. */
@@ -75,9 +77,11 @@ export async function startFleet(names: string[], options: { max?: Record<string
     bases.push(rb);
     return rb;
   }
+  const cordoned = new Set<string>();
   const tf: TestFleet = {
     dir,
     bases,
+    cordoned,
     fleet: () => ({
       name: 'test-fleet',
       bases: bases.map((b): FleetBase => ({
@@ -85,6 +89,7 @@ export async function startFleet(names: string[], options: { max?: Record<string
         arkletUrl: new URL(b.arkletUrl).href,
         labels: {},
         ...(b.maxModuleCount !== undefined ? { maxModuleCount: b.maxModuleCount } : {}),
+        ...(cordoned.has(b.name) ? { cordon: true } : {}),
       })),
     }),
     add,

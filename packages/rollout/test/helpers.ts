@@ -11,6 +11,7 @@ export interface BaseSpec {
   module?: string;
   max?: number;
   down?: boolean;
+  cordon?: boolean;
   labels?: Record<string, string>;
 }
 
@@ -28,6 +29,7 @@ export function obs(bases: Record<string, BaseSpec>, observedAt = 1_000_000): Fl
         arkletUrl: `http://10.0.0.${i + 1}:1238/`,
         labels: s.labels ?? {},
         ...(s.max !== undefined ? { maxModuleCount: s.max } : {}),
+        ...(s.cordon ? { cordon: true } : {}),
         reachable: !s.down,
         ...(s.down ? { error: 'Cannot reach the Arklet [NODEARK_ERR_CLIENT_CONNECT]' } : {}),
         bizs: s.down ? [] : bizs,

@@ -457,6 +457,30 @@ describe('§4.6 peer mode, service, deletion, failures', () => {
   });
 });
 
+describe('replacement (v1: delete the Module CR)', () => {
+  it('a cordoned base gets its replica replaced on another base by the strategy ranking, then removed; never a new one', () => {
+    const o = obs({ b1: { provider: '1.0.0', cordon: true }, b2: { provider: '1.0.0' }, b3: { count: 2 }, b4: { count: 1 } });
+    const m = md({ replicas: 2 });
+    const plan = planRollout({ md: m, observation: o });
+    expect(plan.bases.find((b) => b.name === 'b1')!.status).toBe('cordoned');
+    expect(plan.batches.map((b) => b.target)).toEqual([2]);
+    expect(plan.actions.map((a) => `${a.kind}:${a.base}`)).toEqual(['install:b4']);
+    expect(plan.cleanup.map((a) => `${a.kind}:${a.base}:${a.versions.join()}`)).toEqual(['remove:b1:1.0.0']);
+    const after = execute(o, plan);
+    expect(planRollout({ md: m, observation: after, release: plan.release }).phase).toBe('Completed');
+    expect(holders(after)).toEqual(['b2', 'b4']);
+    // An upgrade never happens in place on a cordoned base, and peer mode does not count it.
+    const up = planRollout({ md: md({ replicas: 2, version: '2.0.0' }), observation: o });
+    expect(up.actions.map((a) => `${a.kind}:${a.base}`)).toEqual(['upgrade:b2', 'install:b4']);
+    expect(planRollout({ md: md({ replicas: -1 }), observation: o }).target).toBe(3);
+    // With nowhere to go, the replica stays where it is and the plan says why.
+    const stuck = planRollout({ md: m, observation: obs({ b1: { provider: '1.0.0', cordon: true }, b2: { provider: '1.0.0' } }) });
+    expect(stuck.phase).toBe('Blocked');
+    expect(stuck.cleanup).toEqual([]);
+    expect(stuck.blocked!.message).toContain('cordoned: b1');
+  });
+});
+
 describe('release continuation', () => {
   it('a recorded release keeps its batch plan while the fleet moves through it; another key starts a new one', () => {
     const m = md({ replicas: 10, batchCount: 3 });
