@@ -65,6 +65,8 @@ export function computeBatches(input: BatchInput): BatchPlan[] {
       if (t === target) break;
     }
   }
+  // A beta batch that already reaches the target is simply the only batch.
+  if (targets.length === 1) targets[0]!.beta = false;
   return targets.map((t, i) => {
     const last = i === targets.length - 1;
     const moved = Math.max(0, t.target - current);

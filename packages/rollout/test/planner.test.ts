@@ -391,7 +391,7 @@ describe('§4.5 version upgrade and rollback', () => {
   it('4.5.31 rolling back a paused beta: the one upgraded base goes back, in one batch', () => {
     const o = obs({ b1: { provider: '2.0.0' }, b2: { provider: '1.0.0' }, b3: { provider: '1.0.0' } });
     const plan = planRollout({ md: md({ replicas: 3, version: '1.0.0', batchCount: 2, useBeta: true }), observation: o });
-    expect(plan.batches.map((b) => b.target)).toEqual([3]);
+    expect(plan.batches.map((b) => [b.target, b.beta])).toEqual([[3, false]]);
     expect(plan.actions.map((a) => `${a.kind}:${a.base}`)).toEqual(['upgrade:b1']);
   });
 
