@@ -88,7 +88,8 @@ async function startCreateBase() {
 }
 
 async function startRuntimeBase() {
-  const { BizRuntime } = await import('@nodeark/runtime');
+  // `runtimeModule`: another build of @nodeark/runtime (bench/compare.mjs measures two builds A/B).
+  const { BizRuntime } = await import(opts.runtimeModule ? pathToFileURL(opts.runtimeModule).href : '@nodeark/runtime');
   runtime = new BizRuntime({ storeDir: opts.store, moduleLogLevel: 'warn', ...(opts.runtimeOptions ?? {}) });
   const server = createServer((req, res) => {
     if (handleDirect(req, res)) return;

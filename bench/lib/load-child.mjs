@@ -9,6 +9,7 @@ const result = await autocannon({
   duration: o.durationSec,
   method: o.method ?? 'GET',
   pipelining: 1,
+  ...(o.rate ? { overallRate: o.rate } : {}),
   timeout: o.timeoutSec ?? 10,
   headers: o.headers ?? {},
   ...(o.bodyBytes ? { body: Buffer.alloc(o.bodyBytes, 120) } : {}),

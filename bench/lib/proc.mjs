@@ -60,3 +60,30 @@ export function machine() {
   } catch {}
   return { cpu, memTotal };
 }
+
+const CLK_TCK = 100; // USER_HZ on Linux; /proc times are in these ticks
+
+function ticks(path) {
+  try {
+    const s = readFileSync(path, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // fields after the command: state(0) ... utime(11) stime(12)
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time in ms used so far by a whole process and by its main thread (task id = pid). */
+export function cpuOf(pid) {
+  return { processMs: (ticks(`/proc/${pid}/stat`) * 1000) / CLK_TCK, mainMs: (ticks(`/proc/${pid}/task/${pid}/stat`) * 1000) / CLK_TCK };
+}
+
+/** CPU ms per thread of a process: `{ [tid]: ms }`. */
+export function threadCpuOf(pid) {
+  const out = {};
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) out[t] = (ticks(`/proc/${pid}/task/${t}/stat`) * 1000) / CLK_TCK;
+  } catch {}
+  return out;
+}

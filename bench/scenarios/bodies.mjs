@@ -33,6 +33,7 @@ export async function run({ quick, log }) {
         log(`  ${c.label}, ${kind} module: ${pairs} pair(s) of ${durationSec} s, c=${c.load.connections}`);
         const r = await abPairs({
           base: base.url,
+        pid: base.pid,
           a: `/${kind}/${c.path}`,
           b: `/direct-${kind}/${c.path}`,
           load: c.load,

@@ -29,6 +29,7 @@ export async function run({ quick, log }) {
       log(`  ${kind} module: ${pairs} A/B pair(s) of ${load.durationSec} s, c=${load.connections}`);
       const r = await abPairs({
         base: base.url,
+        pid: base.pid,
         a: `/${kind}/hello`,
         b: `/direct-${kind}/hello`,
         load,
@@ -46,6 +47,16 @@ export async function run({ quick, log }) {
         ratio: round(r.ratio),
         budget: kind === 'fetch' ? '≥ 0.70×' : '≥ 0.70× (same rule)',
         verdict: failures > 0 ? 'FAIL (errors)' : r.ratio >= 0.7 ? 'met' : 'missed',
+      });
+      const cpu = (x) => `${Math.round(x.cpuMainUs)} + ${Math.round(x.cpuOtherUs)} µs`;
+      rows.push({
+        scenario: 'routed',
+        case: `  same, base-process CPU per request (main thread + other threads)`,
+        nodeark: cpu(r.a),
+        baseline: cpu(r.b),
+        ratio: round((r.b.cpuMainUs + r.b.cpuOtherUs) / (r.a.cpuMainUs + r.a.cpuOtherUs)),
+        budget: '— (direct/routed CPU)',
+        verdict: 'info',
       });
     }
     return { rows, data };

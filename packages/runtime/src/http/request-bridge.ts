@@ -83,7 +83,8 @@ export class RequestBridge {
       },
     };
     this.pending.set(id, p);
-    res.once('close', p.onClose);
+    // `on` + the removeListener in finish(): same effect as `once`, without its wrapper per request.
+    res.on('close', p.onClose);
     if (this.options.requestTimeoutMs > 0) {
       p.timer = setTimeout(() => this.timeout(id), this.options.requestTimeoutMs);
     }
@@ -300,13 +301,19 @@ export class RequestBridge {
   }
 }
 
+/** Removes Content-Length pairs in place (`raw` is the fresh array stripHopByHop returned) and returns it. */
 function dropContentLength(raw: string[]): string[] {
-  const out: string[] = [];
+  let w = 0;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 14 && raw[i]!.toLowerCase() === 'content-length') continue;
-    out.push(raw[i]!, raw[i + 1]!);
+    if (w !== i) {
+      raw[w] = raw[i]!;
+      raw[w + 1] = raw[i + 1]!;
+    }
+    w += 2;
   }
-  return out;
+  raw.length = w;
+  return raw;
 }
 
 function writeHead(res: ServerResponse, status: number, raw: string[]): boolean {

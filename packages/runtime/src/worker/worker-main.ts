@@ -104,6 +104,17 @@ async function load(): Promise<BizDefinition> {
   return exported as BizDefinition;
 }
 
+/** `fn.bind(definition)`, made once per handler rather than per request (re-made if the module swaps it). */
+let boundSource: unknown;
+let boundFn: unknown;
+function bound<F extends (...args: never[]) => unknown>(fn: F): F {
+  if (fn !== boundSource) {
+    boundSource = fn;
+    boundFn = fn.bind(definition);
+  }
+  return boundFn as F;
+}
+
 function onRequest(msg: ReqMessage): void {
   const out = new OutgoingBody(msg.id, post);
   const incoming = msg.streaming ? new IncomingBody(msg.id, post) : undefined;
@@ -113,9 +124,9 @@ function onRequest(msg: ReqMessage): void {
     active.delete(msg.id);
   };
   if (typeof definition.fetch === 'function') {
-    void dispatchFetch(definition.fetch.bind(definition), ctx, msg, incoming, out, abort.signal).then(done);
+    void dispatchFetch(bound(definition.fetch), ctx, msg, incoming, out, abort.signal).then(done);
   } else if (typeof definition.handler === 'function') {
-    void dispatchNode(definition.handler.bind(definition), msg, incoming, out).then(done);
+    void dispatchNode(bound(definition.handler), msg, incoming, out).then(done);
   } else {
     out.fail({ name: 'Error', message: 'module serves no HTTP', code: 'NODEARK_ERR_ROUTE_NO_HANDLER' });
     done();
