@@ -154,6 +154,21 @@ describe('nodeark rollout', () => {
     expect(after.out).toContain('completed: provider is on no base');
   });
 
+  it('on a terminal the progress view is a board redrawn in place', async () => {
+    const tty = join(tf.dir, 'tty.yaml');
+    await writeFile(tty, mdYaml('2.0.0').replace('replicas: 3', 'replicas: 2').replace('useBeta: true', 'useBeta: false'));
+    let out = '';
+    const stdout = { isTTY: true, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
+    const stderr = capture().io.stderr;
+    expect(await main(['rollout', 'apply', '-f', tty, '--fleet', fleetFile], { stdout, stderr })).toBe(0);
+    expect(out).toContain('\x1b[');
+    expect(out).toMatch(/batch 1\/1\s+done/);
+    expect(out).toMatch(/b1\s+Available/);
+    expect(out).toContain('completed: provider:2.0.0 on 2/2 bases (b1, b2)');
+    expect((await cli('delete', '-f', tty, '--fleet', fleetFile)).code).toBe(0);
+    expect(await tf.modules()).toEqual({ b1: [], b2: [], b3: [] });
+  });
+
   it('4.1.7: a blocked apply exits 1 with the reason on stderr', async () => {
     const full = join(tf.dir, 'full-fleet.yaml');
     await writeFile(full, (await readFile(fleetFile, 'utf8')).replace('bases:', 'max-module-count: 0\nbases:'));
