@@ -60,7 +60,6 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
   let moduleHandler: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
   const app: FastifyInstance = fastify({
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
     serverFactory: (handler) =>
       createServer((req, res) => {
         if (!moduleHandler(req, res)) handler(req, res);
