@@ -448,7 +448,8 @@ async function withRetries(a: Action, ctx: ActionContext, retries: number): Prom
 
 function transport(base: string, command: string, err: unknown): ActionError {
   const e = err as { message?: string; code?: string };
-  const unreachable = e.code === 'NODEARK_ERR_CLIENT_CONNECT' || e.code === 'NODEARK_ERR_CLIENT_TIMEOUT' || e.code === 'NODEARK_ERR_CLIENT_HTTP_STATUS';
+  // A timeout is not "unreachable": a slow install may still be running on the base (re-run apply to see).
+  const unreachable = e.code === 'NODEARK_ERR_CLIENT_CONNECT' || e.code === 'NODEARK_ERR_CLIENT_HTTP_STATUS';
   return new ActionError(
     unreachable ? 'BaseUnreachable' : command === 'uninstallBiz' ? 'UninstallFailed' : 'InstallFailed',
     `${command} on ${base}: ${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`,
