@@ -6,7 +6,7 @@
 // "Direct" handlers: the bench fixtures loaded into the base process itself and called at the same point
 // where module traffic is routed (before fastify), so an A/B run differs only by the bridge + worker hop.
 import { createServer } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -138,6 +138,7 @@ function bareSpawn() {
   });
 }
 
+let eld;
 const commands = {
   async install(args) {
     const t0 = performance.now();
@@ -185,6 +186,20 @@ const commands = {
     const t0 = performance.now();
     await runtime.health(identity);
     return performance.now() - t0;
+  },
+  // Event-loop delay of the base's main thread between eldStart and eldStop (ms).
+  async eldStart() {
+    eld?.disable();
+    eld = monitorEventLoopDelay({ resolution: 1 });
+    eld.enable();
+    return true;
+  },
+  async eldStop() {
+    if (!eld) return undefined;
+    eld.disable();
+    const r = { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6, mean: eld.mean / 1e6 };
+    eld = undefined;
+    return r;
   },
   async info() {
     return { url, pid: process.pid, baseKind, ...extras };

@@ -71,9 +71,13 @@ export async function startBase(options = {}) {
   const store = await mkdtemp(join(tmpdir(), 'nodeark-bench-'));
   const childOpts = { ...options, store: join(store, 'store') };
   delete childOpts.execArgv;
+  // NODEARK_BENCH_CPU_PROF=<dir>: every base writes a V8 CPU profile of its main thread there on exit
+  // (summarise with `node bench/lib/cpuprofile.mjs <file>`).
+  const profDir = process.env.NODEARK_BENCH_CPU_PROF;
+  const profArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
   const child = track(
     fork(here('./base-child.mjs'), [JSON.stringify(childOpts)], {
-      execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
+      execArgv: ['--expose-gc', ...profArgs, ...(options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production' },
     }),

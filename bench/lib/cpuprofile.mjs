@@ -53,6 +53,32 @@ function category(cf) {
   return 'other';
 }
 
+/** Inclusive time per function (each sample counted once per distinct function on its stack). */
+export function inclusive(path, top = 30) {
+  const prof = JSON.parse(readFileSync(path, 'utf8'));
+  const totalUs = prof.endTime - prof.startTime;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map();
+  for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  const incl = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const key = label(byId.get(cur).callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      incl.set(key, (incl.get(key) ?? 0) + us);
+    }
+  }
+  return [...incl.entries()]
+    .filter(([k]) => !/^\((root|idle|program)\)/.test(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / totalUs) * 1000) / 10 }));
+}
+
 /** Text rendering of a summary. */
 export function renderSummary(s, title) {
   const lines = [`${title}: ${s.totalMs} ms profiled, ${s.busyMs} ms in JS/native (idle, program and GC excluded)`];
@@ -61,4 +87,12 @@ export function renderSummary(s, title) {
   lines.push('  top self time:');
   for (const f of s.self) lines.push(`    ${String(f.pct).padStart(5)}%  ${String(f.ms).padStart(7)} ms  ${f.name}`);
   return lines.join('\n');
+}
+
+// CLI: node bench/lib/cpuprofile.mjs <file.cpuprofile> [top]
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const [file, top] = process.argv.slice(2);
+  console.log(renderSummary(summarize(file, Number(top ?? 30)), file));
+  console.log('  top inclusive time:');
+  for (const f of inclusive(file, Number(top ?? 30))) console.log(`    ${String(f.pct).padStart(5)}%  ${String(f.ms).padStart(7)} ms  ${f.name}`);
 }

@@ -1,7 +1,7 @@
 // Serves a web-standard `fetch(request, ctx)` handler on a Node (req, res) pair, doing the same work per
 // request as the worker side of the bridge (packages/runtime/src/worker/fetch-dispatch.ts): build Headers
-// and a Request, call the handler, buffer a response body up to 64 KiB and send it with Content-Length,
-// stream anything larger with backpressure. This is "the same handler served directly by the base" of the
+// and a Request whose signal aborts when the client goes away, call the handler, buffer a response body up
+// to 64 KiB and send it with Content-Length, stream anything larger with backpressure. This is "the same handler served directly by the base" of the
 // routed scenarios, and the HTTP layer of the separate-process baseline of the memory scenario.
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
@@ -28,7 +28,12 @@ export async function serveFetch(fetchHandler, ctx, req, res, url) {
     } else {
       req.resume();
     }
-    const init = { method, headers, body };
+    // Like the bridge: request.signal aborts when the client disconnects before the answer is complete.
+    const ac = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const init = { method, headers, body, signal: ac.signal };
     if (body !== null) init.duplex = 'half';
     const request = new Request(`http://${req.headers.host ?? 'localhost'}${url}`, init);
     const response = await fetchHandler(request, ctx);

@@ -83,6 +83,7 @@ process.on('message', async (m) => {
         statuses: s.statuses,
         bodies: s.bodies,
         firstError: s.firstError,
+        ...(o.raw ? { raw: s.lat } : {}),
       };
     }),
   });
