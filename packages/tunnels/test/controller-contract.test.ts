@@ -38,7 +38,7 @@ import { arkletProxy, closeServer, fixtureUrl, listen, serveBundles, sleep, star
 
 const T = scaledTiming(0.05);
 const HEARTBEAT_MS = 600; // 12 s × 0.05
-const WAIT = 8_000; // bound on any single wait
+const WAIT = 15_000; // bound on any single wait (generous: CI machines are shared)
 
 let bundles: BundleServer;
 beforeAll(async () => {
@@ -155,9 +155,9 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     // Each interval counted from the end of the previous call: gaps ≈ 500 ms (health) / 750 ms (queryAllBiz).
     const gaps = (cs: ArkCall[]): number[] => cs.slice(1).map((c, i) => c.at - cs[i]!.at);
     for (const g of gaps(health.slice(0, 4))) expect(g).toBeGreaterThanOrEqual(T.healthIntervalMs - 20);
-    for (const g of gaps(health.slice(0, 4))) expect(g).toBeLessThan(T.healthIntervalMs * 3);
+    for (const g of gaps(health.slice(0, 4))) expect(g).toBeLessThan(T.healthIntervalMs * 6);
     for (const g of gaps(query.slice(0, 3))) expect(g).toBeGreaterThanOrEqual(T.queryAllBizIntervalMs - 20);
-    for (const g of gaps(query.slice(0, 3))) expect(g).toBeLessThan(T.queryAllBizIntervalMs * 3);
+    for (const g of gaps(query.slice(0, 3))) expect(g).toBeLessThan(T.queryAllBizIntervalMs * 6);
     const h = health[0]!.response;
     expect(health[0]!.status).toBe(200);
     expect(h.code).toBe('SUCCESS');
@@ -261,13 +261,13 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
 
   it('case 45: a module no pod declares (installed out of band) is uninstalled by the next queryAllBiz poll', async () => {
     const w = await world('b45');
-    const before = Date.now();
     expect((await w.base.arklet.execute('installBiz', { bizName: 'stray', bizVersion: '9.9', bizUrl: fixtureUrl('stray') })).code).toBe('SUCCESS');
+    const installedAt = Date.now();
     await waitFor(() => callsOf(w.mc, 'uninstallBiz')[0]?.response, WAIT, 'an orphan uninstall');
     const un = callsOf(w.mc, 'uninstallBiz')[0]!;
     expect(un.body).toBe(JSON.stringify({ bizName: 'stray', bizVersion: '9.9' })); // no bizUrl for orphans
     expect(un.response).toMatchObject({ code: 'SUCCESS' });
-    expect(un.at - before).toBeLessThan(T.queryAllBizIntervalMs * 2 + 1_000); // "within 15 s" scaled
+    expect(un.at - installedAt).toBeLessThan(T.queryAllBizIntervalMs * 2 + 2_000); // "within 15 s" (scaled), plus slack
     await waitFor(() => w.base.base.runtime.list().length === 0, WAIT, 'stray removed from the base');
     expect(w.mc.events.some((e) => e.type === 'orphan' && e.key === 'stray:9.9')).toBe(true);
   });
@@ -276,10 +276,16 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     const w = await world('b46');
     const url = bundles.at('biz2-0.0.1.tgz');
     w.api.createPod(modulePod({ name: 'nojar', nodeName: w.nodeName, containers: [moduleContainer('biz2', '0.0.1', url)] }));
-    await waitFor(() => callsOf(w.mc, 'uninstallBiz').length > 0, WAIT, 'the uninstall after the install');
-    const [install] = callsOf(w.mc, 'installBiz');
-    expect(install!.response.code).toBe('SUCCESS');
-    expect(callsOf(w.mc, 'uninstallBiz')[0]!.body).toBe(JSON.stringify({ bizName: 'biz2', bizVersion: '0.0.1' }));
+    await waitFor(() => callsOf(w.mc, 'installBiz')[0]?.response, WAIT, 'the install answer');
+    expect(callsOf(w.mc, 'installBiz')[0]!.response.code).toBe('SUCCESS');
+    // The SUCCESS cannot be matched to a .jar container, so the module is an orphan: uninstalled (no bizUrl).
+    // (A poll that lands mid-install may try first and get a lock conflict; the controller just tries again.)
+    const orphanUninstall = JSON.stringify({ bizName: 'biz2', bizVersion: '0.0.1' });
+    await waitFor(
+      () => callsOf(w.mc, 'uninstallBiz').find((c) => c.body === orphanUninstall && c.response?.code === 'SUCCESS'),
+      WAIT,
+      'a successful orphan uninstall',
+    );
     await waitFor(() => w.base.base.runtime.list().length === 0, WAIT, 'the module gone');
     const n = answered(w.mc, 'queryAllBiz').length;
     await waitFor(() => answered(w.mc, 'queryAllBiz').length >= n + 1, WAIT, 'one more poll');
@@ -311,7 +317,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     await w.hb.stop();
     expect(JSON.parse(w.mc.received[w.mc.received.length - 1]!.body).state).toBe('deactivated');
     await waitFor(() => !w.api.nodes.has(w.nodeName), WAIT, 'the Node deleted');
-    expect(Date.now() - t0).toBeLessThan(T.livenessCheckMs * 3 + 500); // ≈ one liveness check, not the dead timeout
+    expect(Date.now() - t0).toBeLessThan(T.deadMs); // at the next liveness check, not after the dead timeout
     expect(w.api.leases.has(w.nodeName)).toBe(false);
     expect(w.mc.events.find((e) => e.type === 'vnode-deleted')!.detail).toBe('closed');
   });
@@ -330,7 +336,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     await waitFor(() => !w.api.nodes.has(w.nodeName), WAIT, 'the Node deleted');
     const deletedAt = w.mc.events.find((e) => e.type === 'vnode-deleted')!.at;
     expect(deletedAt - last).toBeGreaterThanOrEqual(T.deadMs);
-    expect(deletedAt - last).toBeLessThan(T.deadMs + T.livenessCheckMs * 3);
+    expect(deletedAt - last).toBeLessThan(T.deadMs + 1_500);
     expect(callsOf(w.mc, 'installBiz')).toHaveLength(0);
     expect(w.api.getPod('late')!.status.phase).toBe('Pending'); // envtest: nothing re-queues it
   });
@@ -412,7 +418,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     // Every health answer, during the installs and after, reported the master biz activated.
     for (const c of answered(w.mc, 'health')) expect(c.response.data.healthData.masterBizInfo.bizState).toBe('activated');
     const durations = answered(w.mc, 'queryAllBiz').map((c) => c.durationMs!).sort((x, y) => x - y);
-    expect(durations[Math.floor(durations.length / 2)]).toBeLessThan(100);
+    expect(durations[Math.floor(durations.length / 2)]).toBeLessThan(200);
     const last = after('queryAllBiz')[0]!.response.data as Array<{ bizName: string }>;
     expect(last.map((b) => b.bizName).sort()).toEqual(['biz1', 'biz2', 'stray']); // modules only, no master biz
     // Idempotent install of an activated identity (the controller re-sends installs, §1.7).

@@ -11,7 +11,7 @@ import { startMqttTunnel, type MqttTunnel, type MqttTunnelOptions } from '@nodea
 import { FakeApiServer, moduleContainer, modulePod, scaledTiming, startModuleController, waitFor, waitPod } from './simulator/index.js';
 import { fixtureUrl, recordingLogger, serveBundles, sleep, startBase, startMosquitto, type Broker, type BundleServer, type TestBase } from './harness.js';
 
-const WAIT = 8_000;
+const WAIT = 15_000; // bound on any single wait (generous: CI machines are shared)
 let broker: Broker;
 let bundles: BundleServer;
 
@@ -101,9 +101,9 @@ describe('MQTT tunnel (Mosquitto)', () => {
       port: 0, // Java's MQTT tunnel announces port 0
       state: 'activated',
     });
-    const gaps = hearts.slice(1, 4).map((m, i) => m.at - hearts[i]!.at);
-    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(150);
-    for (const g of gaps) expect(g).toBeLessThan(1_000);
+    const mean = (hearts[3]!.at - hearts[0]!.at) / 3; // arrivals jitter: check the mean period
+    expect(mean).toBeGreaterThanOrEqual(120); // 200 ms interval, minus arrival jitter
+    expect(mean).toBeLessThan(1_000);
     const baseline = obs.on('koupleless_dev/m1/base/queryBaseline');
     expect(baseline).toHaveLength(1);
     expect(baseline[0]!.qos).toBe(1);
