@@ -214,8 +214,9 @@ export interface Broker {
  * Starts a Mosquitto process on a free 127.0.0.1 port with a generated config (`listener <port> 127.0.0.1`,
  * `allow_anonymous true`). Fails with a clear message when mosquitto is not installed: these tests never skip.
  */
-export async function startMosquitto(): Promise<Broker> {
-  const bin = MOSQUITTO_CANDIDATES.find((p) => {
+export async function startMosquitto(options: { candidates?: string[] } = {}): Promise<Broker> {
+  const candidates = options.candidates ?? MOSQUITTO_CANDIDATES;
+  const bin = candidates.find((p) => {
     try {
       accessSync(p, fsConstants.X_OK);
       return true;
@@ -225,7 +226,7 @@ export async function startMosquitto(): Promise<Broker> {
   });
   if (!bin) {
     throw new Error(
-      `mosquitto is required by the MQTT tunnel tests but was not found (looked in ${MOSQUITTO_CANDIDATES.join(', ')}). ` +
+      `mosquitto is required by the MQTT tunnel tests but was not found (looked in ${candidates.join(', ')}). ` +
         'Install it: `sudo apt-get install -y mosquitto` (Debian/Ubuntu; CI does this).',
     );
   }

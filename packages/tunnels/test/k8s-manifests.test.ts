@@ -28,6 +28,7 @@ const KNOWN: Record<string, string[]> = {
   v1: ['Pod', 'Service', 'ServiceAccount', 'ConfigMap', 'Secret', 'Namespace'],
   'apps/v1': ['Deployment', 'DaemonSet', 'StatefulSet'],
   'rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+  'networking.k8s.io/v1': ['NetworkPolicy'],
 };
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -191,6 +192,26 @@ describe('examples/k8s manifests (offline schema check, not a cluster)', () => {
       const sa = p.spec['serviceAccountName'];
       if (sa) expect(named('ServiceAccount', sa), `${where(p.doc)}: serviceAccountName ${sa}`).toBeDefined();
     }
+  });
+
+  it('NetworkPolicies select existing pods and open declared ports; the Arklet port is reachable by the module-controller', () => {
+    const ports = (labels: Record<string, string>): number[] =>
+      pods.filter((p) => selectorMatches(labels, p.labels)).flatMap((p) => (p.spec['containers'] as Obj[]).flatMap((c) => ((c['ports'] ?? []) as Obj[]).map((x) => x['containerPort'] as number)));
+    for (const np of byKind('NetworkPolicy')) {
+      const sel = np.obj['spec']['podSelector']['matchLabels'] as Record<string, string>;
+      const declared = ports(sel);
+      expect(declared.length, `${where(np)}: podSelector matches no pod template`).toBeGreaterThan(0);
+      for (const rule of np.obj['spec']['ingress'] as Obj[]) {
+        for (const p of (rule['ports'] ?? []) as Obj[]) expect(declared, `${where(np)}: port ${p['port']}`).toContain(p['port']);
+        for (const f of (rule['from'] ?? []) as Obj[]) {
+          expect(pods.some((p) => selectorMatches(f['podSelector']['matchLabels'], p.labels)), `${where(np)}: from selector`).toBe(true);
+        }
+      }
+    }
+    const np = named('NetworkPolicy', 'nodeark-base-arklet')!;
+    const mcLabels = named('Deployment', 'module-controller')!.obj['spec']['template']['metadata']['labels'];
+    const arkletRule = (np.obj['spec']['ingress'] as Obj[]).find((r) => (r['ports'] as Obj[]).some((p) => p['port'] === 1238))!;
+    expect(selectorMatches(arkletRule['from'][0]['podSelector']['matchLabels'], mcLabels)).toBe(true);
   });
 
   it('the module-controller runs the HTTP tunnel on 7777 with ENV, and the bases heartbeat to its Service', () => {

@@ -224,6 +224,12 @@ describe('MQTT tunnel (Mosquitto)', () => {
     expect(tunnel.connected).toBe(false);
   });
 
+  it('the broker helper fails loudly (no skip) when mosquitto is not installed', async () => {
+    await expect(startMosquitto({ candidates: ['/nonexistent/mosquitto'] })).rejects.toThrow(
+      /mosquitto is required by the MQTT tunnel tests but was not found \(looked in \/nonexistent\/mosquitto\)\. Install it: `sudo apt-get install -y mosquitto`/,
+    );
+  });
+
   it('refuses bad options', () => {
     const arklet = { baseIdentity: 'x', execute: async () => ({ code: 'SUCCESS' as const }) };
     expect(() => startMqttTunnel({ arklet, broker: ' ' })).toThrow(expect.objectContaining({ code: 'NODEARK_ERR_TUNNEL_INVALID_OPTIONS', message: expect.stringContaining('broker') }));
