@@ -6,7 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import type { BizRuntime } from '@nodeark/runtime';
 import { createArklet, type Arklet } from '@nodeark/arklet';
 import { actuatorConfigFromProperties, createActuator, type Actuator } from '@nodeark/actuator';
-import { isActuatorKey } from './config/config-schema.js';
+import {
+  heartbeatOptionsFromConfig,
+  mqttOptionsFromConfig,
+  startHeartbeat,
+  startMqttTunnel,
+} from '@nodeark/tunnels';
+import { isActuatorKey, type ConfigKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 
@@ -64,6 +70,10 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   await app.register(actuator.plugin);
 
   let arklet: Arklet | undefined;
+  const tunnels: Array<{ stop(options?: { graceful?: boolean }): Promise<void> }> = [];
+  let tunnelsStopping: Promise<void> | undefined;
+  const stopTunnels = (): Promise<void> =>
+    (tunnelsStopping ??= Promise.all(tunnels.splice(0).map((t) => t.stop({ graceful: true }).catch(() => {}))).then(() => {}));
   const services: BaseServices = {
     runtime,
     actuator,
@@ -83,6 +93,13 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
         ...(token ? { authToken: token } : {}),
         logger: logger.child({ component: 'arklet' }),
       });
+      // ModuleController v2 tunnels, when configured (docs/kubernetes.md).
+      const get = (key: string): unknown => config.get(key as ConfigKey);
+      const wiring = { arklet, logger: logger.child({ component: 'tunnel' }) };
+      const heartbeat = heartbeatOptionsFromConfig(get, wiring);
+      if (heartbeat) tunnels.push(startHeartbeat(heartbeat));
+      const mqtt = mqttOptionsFromConfig(get, wiring);
+      if (mqtt) tunnels.push(startMqttTunnel(mqtt));
       return arklet.url;
     },
     markStarted() {
@@ -96,8 +113,11 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
     },
     markShuttingDown() {
       actuator.markShuttingDown();
+      // Tell the controller first (final `deactivated` heartbeat) so it stops sending installs here.
+      void stopTunnels();
     },
     async closeServices() {
+      await stopTunnels();
       await arklet?.close();
       actuator.close();
     },

@@ -5,6 +5,7 @@
  */
 
 import { ACTUATOR_PROPERTIES, ACTUATOR_PROPERTY_PATTERNS, DEFAULT_ACTUATOR_CONFIG } from '@nodeark/actuator';
+import { TUNNEL_CONFIG_KEYS } from '@nodeark/tunnels';
 
 /** Value kinds a key can have (`raw`: passed through as given, validated by the package that owns it). */
 export type ConfigKind = 'string' | 'int' | 'port' | 'bool' | 'duration' | 'bytes' | 'list' | 'enum' | 'raw';
@@ -34,11 +35,6 @@ export const CONFIG_SCHEMA = {
     description: 'Arklet API port. When not set explicitly, the first free port in 1238..1337 is used.',
   },
   'koupleless.arklet.http.address': { kind: 'string', default: '0.0.0.0', description: 'Bind address of the Arklet API.' },
-  'koupleless.arklet.http.heartbeat.endpoint': {
-    kind: 'string',
-    default: undefined,
-    description: 'ModuleController v2 HTTP tunnel URL to send BaseStatus heartbeats to (issue #5).',
-  },
   'koupleless.arklet.base.identity': {
     kind: 'string',
     default: undefined,
@@ -124,6 +120,8 @@ export const CONFIG_SCHEMA = {
     description: 'On shutdown, keep serving this long after readiness turns OUT_OF_SERVICE, so load balancers and Kubernetes stop routing first.',
   },
   'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
+  // ModuleController v2 tunnels (HTTP heartbeat, MQTT): declared by @nodeark/tunnels, docs/kubernetes.md.
+  ...TUNNEL_CONFIG_KEYS,
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
 
