@@ -8,6 +8,8 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
 import { createBase, type NodearkBase } from 'nodeark';
 
@@ -21,6 +23,10 @@ afterAll(async () => {
 });
 
 const fds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+
+// A full GC before each memory sample, so the heap figure shows what is retained, not what is garbage.
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
 
 it(`soaks for ${SOAK_MS} ms with zero unexpected errors and flat memory and fds`, { timeout: SOAK_MS + 60_000 }, async () => {
   tmp = await mkdtemp(join(tmpdir(), 'nodeark-soak-'));
@@ -101,11 +107,13 @@ it(`soaks for ${SOAK_MS} ms with zero unexpected errors and flat memory and fds`
     }
   };
 
-  const samples: Array<{ rss: number; fds: number }> = [];
+  const samples: Array<{ rss: number; heap: number; fds: number }> = [];
   const sampler = async (): Promise<void> => {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, SOAK_MS / 8));
-      samples.push({ rss: process.memoryUsage().rss, fds: await fds() });
+      gc();
+      const m = process.memoryUsage();
+      samples.push({ rss: m.rss, heap: m.heapUsed, fds: await fds() });
     }
   };
 
@@ -116,13 +124,19 @@ it(`soaks for ${SOAK_MS} ms with zero unexpected errors and flat memory and fds`
   expect(cycles).toBeGreaterThan(5);
   expect(requests).toBeGreaterThan(1000);
   expect(healthPolls).toBeGreaterThan(10);
-  // Flat: compare the second sample (warmed up) with the last one.
+  // Flat: compare the second sample (warmed up) with the last one. The retained heap (after a full GC) is
+  // the leak signal; RSS also carries the allocator's and V8's high-water marks under load, so it only
+  // gets a loose bound. Measured (docs/operations.md § Soak): over 120 s and 372 cycles the retained heap
+  // stayed at 28 MiB and fds at 65-69, while RSS rose 279 → 407 MiB with the increments shrinking.
   const warm = samples[1]!;
   const last = samples[samples.length - 1]!;
-  expect(last.fds - warm.fds).toBeLessThanOrEqual(16);
-  expect((last.rss - warm.rss) / 1024 / 1024).toBeLessThan(80);
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
   console.log(
     `soak: ${requests} requests, ${healthPolls} health polls, ${cycles} install/switch/uninstall cycles; ` +
-      `rss ${(warm.rss / 1048576).toFixed(0)} → ${(last.rss / 1048576).toFixed(0)} MiB, fds ${warm.fds} → ${last.fds}`,
+      `heap ${mib(warm.heap)} → ${mib(last.heap)} MiB, rss ${mib(warm.rss)} → ${mib(last.rss)} MiB, fds ${warm.fds} → ${last.fds}; ` +
+      `rss samples ${samples.map((x) => mib(x.rss)).join(' ')}`,
   );
+  expect(last.fds - warm.fds).toBeLessThanOrEqual(16);
+  expect((last.heap - warm.heap) / 1048576).toBeLessThan(16);
+  expect((last.rss - warm.rss) / 1048576).toBeLessThan(200);
 });
