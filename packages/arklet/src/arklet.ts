@@ -20,6 +20,7 @@ import { createHealthCommand } from './health-command.js';
 import { createCpuIndicator } from './health/cpu-indicator.js';
 import { IndicatorRegistry } from './health/indicator-registry.js';
 import { createJvmIndicator } from './health/jvm-indicator.js';
+import { ProcessSampler } from './health/process-sampler.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
 import { OpRecordStore, type OpRecordLimits } from './op-records.js';
 import { assertPort, DEFAULT_ARKLET_PORT } from './port-select.js';
@@ -102,10 +103,11 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
   runtime.on('transition', onTransition);
 
   const indicators = new IndicatorRegistry(opts.healthIndicatorTimeoutMs ?? 3000);
-  indicators.register('cpu', createCpuIndicator());
+  const sampler = new ProcessSampler();
+  indicators.register('cpu', createCpuIndicator(sampler));
   indicators.register(
     'jvm',
-    createJvmIndicator({ loaded: () => runtime.list().length, unloaded: () => unloaded }, opts.memoryCapacityBytes),
+    createJvmIndicator({ loaded: () => runtime.list().length, unloaded: () => unloaded }, sampler, opts.memoryCapacityBytes),
   );
 
   for (const def of [
@@ -139,6 +141,7 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
     });
   } catch (err) {
+    sampler.stop();
     runtime.off('transition', onTransition);
     throw err;
   }
@@ -157,6 +160,7 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
     async close() {
       if (closed) return;
       closed = true;
+      sampler.stop();
       runtime.off('transition', onTransition);
       await server.close();
     },

@@ -8,7 +8,8 @@
  * - `user used (%)`, `system used (%)`, `free (%)`: percent of the total ticks (user+nice, sys+irq, idle);
  *   0 while the total is 0.
  */
-import { cpus } from 'node:os';
+import type { CpuInfo } from 'node:os';
+import type { ProcessSampler } from './process-sampler.js';
 
 interface Ticks {
   user: number;
@@ -17,9 +18,9 @@ interface Ticks {
   total: number;
 }
 
-function readTicks(): Ticks {
+function readTicks(list: CpuInfo[]): Ticks {
   const t: Ticks = { user: 0, sys: 0, idle: 0, total: 0 };
-  for (const c of cpus()) {
+  for (const c of list) {
     t.user += c.times.user + c.times.nice;
     t.sys += c.times.sys + c.times.irq;
     t.idle += c.times.idle;
@@ -29,16 +30,17 @@ function readTicks(): Ticks {
 }
 
 /** Creates the `cpu` indicator function. */
-export function createCpuIndicator(): () => Record<string, unknown> {
-  const baseline = readTicks();
-  const list = cpus();
+export function createCpuIndicator(sampler: ProcessSampler): () => Record<string, unknown> {
+  const list = sampler.latest.cpus;
+  const baseline = readTicks(list);
   const model = list[0]?.model?.trim() || 'unknown';
   return () => {
-    const now = readTicks();
+    const current = sampler.latest.cpus;
+    const now = readTicks(current);
     const total = now.total - baseline.total;
     const pct = (v: number): number => (total > 0 ? (100 * v) / total : 0);
     return {
-      count: cpus().length || list.length,
+      count: current.length || list.length,
       type: model,
       'total used (%)': total,
       'user used (%)': pct(now.user - baseline.user),

@@ -33,6 +33,7 @@ import { getHeapStatistics } from 'node:v8';
 const MiB = 1024 * 1024;
 const UNDEFINED_MIB = -1 / MiB;
 
+import type { ProcessSampler } from './process-sampler.js';
 /** Counters of module loads and unloads, maintained by the Arklet from runtime events. */
 export interface ModuleCounters {
   /** Modules currently installed. */
@@ -53,10 +54,15 @@ export function memoryCapacity(explicit?: number): number {
 }
 
 /** Creates the `jvm` indicator function. */
-export function createJvmIndicator(counters: ModuleCounters, capacityBytes?: number): () => Record<string, unknown> {
+export function createJvmIndicator(
+  counters: ModuleCounters,
+  sampler: ProcessSampler,
+  capacityBytes?: number,
+): () => Record<string, unknown> {
   const home = dirname(dirname(process.execPath));
+  const capacity = memoryCapacity(capacityBytes);
   return () => {
-    const m = process.memoryUsage();
+    const m = sampler.latest.memory;
     const heap = getHeapStatistics();
     const loaded = counters.loaded() + 1;
     const unloaded = counters.unloaded();
@@ -80,7 +86,7 @@ export function createJvmIndicator(counters: ModuleCounters, capacityBytes?: num
       'run time(s)': process.uptime(),
       'java used metaspace': Math.trunc(Math.min(m.heapUsed + m.external, m.rss)),
       'java committed metaspace': Math.trunc(m.rss),
-      'java max metaspace': memoryCapacity(capacityBytes),
+      'java max metaspace': capacity,
     };
   };
 }
