@@ -22,9 +22,17 @@ export interface ClientErrorConstructor {
   readonly code: string;
 }
 
-/** Defines an error with a stable code and a printf-style message template. */
-export function createClientError(code: string, template: string): ClientErrorConstructor {
-  function ClientErrorImpl(...args: unknown[]): ArkletClientError {
+/**
+ * Defines an error class-like factory with a stable code, a printf-style template and an error `name`.
+ * Shared by the client and packages built on it (`@nodeark/rollout`), so each keeps its own registry
+ * without repeating the factory.
+ */
+export function createCodedError<E extends Error & { readonly code: string }>(
+  name: string,
+  code: string,
+  template: string,
+): { new (...args: unknown[]): E; (...args: unknown[]): E; readonly code: string } {
+  function CodedErrorImpl(...args: unknown[]): E {
     let cause: unknown;
     const last = args[args.length - 1];
     if (last !== null && typeof last === 'object' && 'cause' in last && Object.keys(last).length === 1) {
@@ -32,13 +40,18 @@ export function createClientError(code: string, template: string): ClientErrorCo
       args = args.slice(0, -1);
     }
     const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & { code: string };
-    err.name = 'ArkletClientError';
+    err.name = name;
     err.code = code;
-    Error.captureStackTrace?.(err, ClientErrorImpl);
-    return err;
+    Error.captureStackTrace?.(err, CodedErrorImpl);
+    return err as unknown as E;
   }
-  Object.defineProperty(ClientErrorImpl, 'code', { value: code });
-  return ClientErrorImpl as unknown as ClientErrorConstructor;
+  Object.defineProperty(CodedErrorImpl, 'code', { value: code });
+  return CodedErrorImpl as unknown as { new (...args: unknown[]): E; (...args: unknown[]): E; readonly code: string };
+}
+
+/** Defines a client error with a stable code and a printf-style message template. */
+export function createClientError(code: string, template: string): ClientErrorConstructor {
+  return createCodedError<ArkletClientError>('ArkletClientError', code, template);
 }
 
 /** A client option or call argument is invalid (bad base URL, negative timeout, non-object body). */

@@ -4,7 +4,7 @@
  * `field` (the dotted path of the offending field, e.g. `spec.operationStrategy.batchCount`) and `file`.
  * A blocked rollout is not an error: it is a result (`phase: 'Blocked'`) with a reason.
  */
-import { format } from 'node:util';
+import { createCodedError } from '@nodeark/client';
 
 /** The shape of every rollout error. */
 export interface RolloutError extends Error {
@@ -23,23 +23,9 @@ export interface RolloutErrorConstructor {
   readonly code: string;
 }
 
-/** Defines an error with a stable code and a printf-style message template. */
+/** Defines a rollout error with a stable code and a printf-style message template (the client's factory). */
 export function createRolloutError(code: string, template: string): RolloutErrorConstructor {
-  function RolloutErrorImpl(...args: unknown[]): RolloutError {
-    let cause: unknown;
-    const last = args[args.length - 1];
-    if (last !== null && typeof last === 'object' && 'cause' in last && Object.keys(last).length === 1) {
-      cause = (last as { cause: unknown }).cause;
-      args = args.slice(0, -1);
-    }
-    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & { code: string };
-    err.name = 'RolloutError';
-    err.code = code;
-    Error.captureStackTrace?.(err, RolloutErrorImpl);
-    return err;
-  }
-  Object.defineProperty(RolloutErrorImpl, 'code', { value: code });
-  return RolloutErrorImpl as unknown as RolloutErrorConstructor;
+  return createCodedError<RolloutError>('RolloutError', code, template);
 }
 
 /** A ModuleDeployment document is malformed: the message names the file and the field (`spec.replicas must be an integer ≥ -1`). */
