@@ -1,6 +1,6 @@
 /**
  * A pull-based reader over an async stream of chunks (a gunzip stream, a file stream). The tar parser
- * needs "exactly 512 bytes", "up to N bytes of this entry" and "skip N bytes"; pulling keeps backpressure
+ * needs "exactly 512 bytes", "up to N bytes of this entry" and "discard N bytes"; pulling keeps backpressure
  * natural (nothing is decompressed faster than the extractor writes it).
  */
 
@@ -67,7 +67,7 @@ export class ByteSource {
   }
 
   /** Discards exactly `n` bytes; throws when the stream ends first. */
-  async skip(n: number): Promise<void> {
+  async discard(n: number): Promise<void> {
     let left = n;
     while (left > 0) left -= (await this.readSome(left)).length;
   }

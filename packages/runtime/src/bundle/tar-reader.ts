@@ -84,7 +84,7 @@ export async function* readTar(src: ByteSource, label: string): AsyncGenerator<T
       if (metaTotal > MAX_META_TOTAL) throw corrupt(`more than ${MAX_META_TOTAL} bytes of tar metadata`);
       const data = (await src.readExact(size)) ?? Buffer.alloc(0);
       if (data.length < size) throw corrupt('truncated tar metadata');
-      await src.skip(padding(size));
+      await src.discard(padding(size));
       if (typeflag === 'x') pax = { ...pax, ...parsePax(data, corrupt) };
       else if (typeflag === 'L') longName = cString(data, 0, data.length);
       else if (typeflag === 'K') longLink = cString(data, 0, data.length);
@@ -130,7 +130,7 @@ export async function* readTar(src: ByteSource, label: string): AsyncGenerator<T
       })();
     };
     yield { path, type, typeflag, mode, size: dataSize, linkPath, body };
-    await src.skip(remaining + padding(dataSize));
+    await src.discard(remaining + padding(dataSize));
   }
 }
 
