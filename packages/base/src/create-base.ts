@@ -8,10 +8,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { BizRuntime } from '@nodeark/runtime';
-import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
-import { createLogger, type Logger } from './logger.js';
-import { runtimeOptionsFrom } from './runtime-options.js';
+import { assemble } from './assemble.js';
+import type { NodearkConfig } from './config/load-config.js';
+import type { Logger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
@@ -48,14 +47,7 @@ export interface NodearkBase extends BaseServices {
 
 /** Creates a standalone base from configuration. Nothing listens until `listen()`. */
 export async function createBase(options: CreateBaseOptions = {}): Promise<NodearkBase> {
-  const input: LoadConfigInput = {};
-  if (options.config) input.values = options.config;
-  if (options.configFile) input.file = options.configFile;
-  if (options.argv) input.argv = options.argv;
-  if (options.env) input.env = options.env;
-  const config = loadConfig(input);
-  const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
-  const runtime = new BizRuntime(runtimeOptionsFrom(config, logger));
+  const { config, logger, runtime } = assemble(options);
 
   let moduleHandler: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
   const app: FastifyInstance = fastify({

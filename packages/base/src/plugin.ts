@@ -6,10 +6,9 @@
  * Prefer `createBase()` for a dedicated base: it routes module traffic before fastify's router at all.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { BizRuntime } from '@nodeark/runtime';
-import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
-import { createLogger, type Logger } from './logger.js';
-import { runtimeOptionsFrom } from './runtime-options.js';
+import { assemble } from './assemble.js';
+import type { NodearkConfig } from './config/load-config.js';
+import type { Logger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
@@ -39,13 +38,7 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInstance, options) => {
-  const input: LoadConfigInput = {};
-  if (options.config) input.values = options.config;
-  if (options.configFile) input.file = options.configFile;
-  if (options.env) input.env = options.env;
-  const config = loadConfig(input);
-  const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
-  const runtime = new BizRuntime(runtimeOptionsFrom(config, logger));
+  const { config, logger, runtime } = assemble(options);
   const services = await attachServices({ app, runtime, config, logger });
   let replay: ReplayStore | undefined;
   app.decorate('nodeark', Object.assign(Object.create(services) as BaseServices, { config }) as NodearkDecoration);
