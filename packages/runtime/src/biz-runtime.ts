@@ -356,10 +356,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Uninstalls one module version: unroute → drain → `stop()` → terminate → `stopped` → remove files. */
   async uninstall(bizName: string, bizVersion: string): Promise<OperationResult> {
     const t0 = Date.now();
-    assertBizName(bizName);
-    assertBizVersion(bizVersion);
-    const identity = bizIdentity(bizName, bizVersion);
-    const rec = this.bizs.get(identity);
+    const { identity, rec } = this.lookup(bizName, bizVersion);
     if (!rec) return { code: 'NOT_FOUND_BIZ', message: `Uninstall biz: ${identity} not found.`, costMs: Date.now() - t0 };
     if (rec.state === 'resolved' || rec.state === 'unresolved') {
       return {
@@ -392,10 +389,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Makes a version the activated one (`spec/arklet-protocol.md` §3.4, §7 Switch); routing flips atomically. */
   async switchBiz(bizName: string, bizVersion: string): Promise<OperationResult> {
     const t0 = Date.now();
-    assertBizName(bizName);
-    assertBizVersion(bizVersion);
-    const identity = bizIdentity(bizName, bizVersion);
-    const rec = this.bizs.get(identity);
+    const { identity, rec } = this.lookup(bizName, bizVersion);
     if (!rec) return { code: 'NOT_FOUND_BIZ', message: `Switch biz: ${identity} not found.`, costMs: Date.now() - t0 };
     if (rec.state !== 'activated' && rec.state !== 'deactivated') {
       return {
@@ -478,6 +472,14 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   /* ---------------------------------------------------------------------------------------- internals */
 
+  /** Validates a name/version pair (path-safe) and finds its record. */
+  private lookup(bizName: string, bizVersion: string): { identity: string; rec: BizRecord | undefined } {
+    assertBizName(bizName);
+    assertBizVersion(bizVersion);
+    const identity = bizIdentity(bizName, bizVersion);
+    return { identity, rec: this.bizs.get(identity) };
+  }
+
   private spawnHost(rec: BizRecord): WorkerHost {
     return new WorkerHost({
       identity: rec.identity,
@@ -525,17 +527,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       await host.terminate();
       throw new ERR_BIZ_RUNTIME_CLOSED();
     }
-    host.onCrash = (error) => this.onCrash(rec, error);
-    // sofa-ark §7 case 0 / case 3: activate unless another version of the name is activated.
-    const other = [...this.bizs.values()].find((r) => r !== rec && r.bizName === rec.bizName && r.state === 'activated');
-    if (other) {
-      this.transition(rec, 'deactivated', 'Started', 'start but is deactivated');
-      const route = this.routes.get(rec.webContextPath);
-      if (route?.identity === rec.identity) this.routes.delete(rec.webContextPath, rec.identity);
-    } else {
-      this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host, status: 'serving' });
-      this.transition(rec, 'activated', 'Started');
-    }
+    this.settleStarted(rec, host, true, '', 'start but is deactivated');
     const started = new Date();
     const cost = Date.now() - t0;
     this.log.info({ biz: rec.identity, state: rec.state, costMs: cost }, 'module installed');
@@ -639,15 +631,25 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       await host.terminate();
       return;
     }
-    host.onCrash = (error) => this.onCrash(rec, error);
     rec.busyChecks = 0;
     rec.stuck = undefined;
+    this.settleStarted(rec, host, wasActivated, 'restarted by the watchdog', 'restarted by the watchdog');
+  }
+
+  /**
+   * After a successful start (install or watchdog restart): sofa-ark §7 case 0 / case 3 — activated and
+   * routed when `wantActive` and no other version of the name is activated, else deactivated (and any
+   * placeholder route of this version removed).
+   */
+  private settleStarted(rec: BizRecord, host: WorkerHost, wantActive: boolean, activeMessage: string, inactiveMessage: string): void {
+    host.onCrash = (error) => this.onCrash(rec, error);
     const other = [...this.bizs.values()].find((r) => r !== rec && r.bizName === rec.bizName && r.state === 'activated');
-    if (wasActivated && !other) {
+    if (wantActive && !other) {
       this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host, status: 'serving' });
-      this.transition(rec, 'activated', 'Started', 'restarted by the watchdog');
+      this.transition(rec, 'activated', 'Started', activeMessage);
     } else {
-      this.transition(rec, 'deactivated', 'Started', 'restarted by the watchdog');
+      this.transition(rec, 'deactivated', 'Started', inactiveMessage);
+      this.routes.delete(rec.webContextPath, rec.identity);
     }
   }
 
