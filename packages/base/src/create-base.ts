@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
+import { routeUpgrades } from './upgrade-routing.js';
 
 /** Options of {@link createBase}. */
 export interface CreateBaseOptions {
@@ -58,6 +59,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       }),
   });
   moduleHandler = (req, res) => runtime.handle(req, res);
+  routeUpgrades(app.server, runtime);
 
   const services = await attachServices({ app, runtime, config, logger });
 

@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
+import { routeUpgrades } from './upgrade-routing.js';
 
 /** Options of {@link nodearkPlugin}. */
 export interface NodearkPluginOptions {
@@ -43,6 +44,7 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   let replay: ReplayStore | undefined;
   app.decorate('nodeark', Object.assign(Object.create(services) as BaseServices, { config }) as NodearkDecoration);
 
+  routeUpgrades(app.server, runtime);
   app.addHook('onRequest', async (request, reply) => {
     if (runtime.handle(request.raw, reply.raw)) {
       reply.hijack();

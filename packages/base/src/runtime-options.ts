@@ -28,6 +28,8 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
     stopTimeoutMs: config.get('nodeark.biz.stop-timeout')!,
     drainTimeoutMs: config.get('nodeark.biz.drain-timeout')!,
     requestTimeoutMs: config.get('nodeark.biz.request-timeout')!,
+    idleTimeoutMs: config.get('nodeark.biz.idle-timeout')!,
+    trustProxy: config.get('nodeark.biz.trust-proxy')!,
     healthTimeoutMs: config.get('nodeark.biz.health-timeout')!,
     keepBrokenBiz: config.get('nodeark.biz.keep-broken')!,
     childProcesses: config.get('nodeark.biz.child-processes') === 'deny' ? 'deny' : 'track',

@@ -10,6 +10,7 @@ export type {
   BizManifest,
   BizModuleExport,
   BizNodeHandler,
+  BizUpgradeHandler,
   HealthIndicator,
   HealthResult,
   HealthStatus,

@@ -4,7 +4,8 @@
  * Everything here is structural: a module that never imports `@nodeark/biz` and exports a plain object with
  * the same members works identically (the runtime duck-types the default export).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** Health status vocabulary shared with Spring Boot Actuator (`spec/health-actuator.md` §7.1). */
 export type HealthStatus = 'UP' | 'DOWN' | 'OUT_OF_SERVICE' | 'UNKNOWN' | (string & {});
@@ -52,6 +53,12 @@ export type BizFetchHandler = (request: Request, ctx: BizContext) => Response | 
 /** A Node `(req, res)` listener (Express, Koa's `callback()`, a plain `http` handler). */
 export type BizNodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * An HTTP `Upgrade` listener (WebSocket): the signature of node:http's `'upgrade'` event. `socket` is a
+ * real Duplex relayed to the client connection, `head` the bytes the client sent after its request head.
+ */
+export type BizUpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 /** The object a module's entry exports as default (or returns from its default-exported function). */
 export interface BizDefinition {
   /** Called once after the worker loads the module; the module is `activated` when it resolves. */
@@ -60,8 +67,17 @@ export interface BizDefinition {
   stop?(ctx: BizContext): void | Promise<void>;
   /** Web-standard request handler. Takes precedence over `handler` when both exist. */
   fetch?: BizFetchHandler;
-  /** Node `(req, res)` request listener. */
+  /** Node `(req, res)` request listener (Express, Koa's `callback()`). */
   handler?: BizNodeHandler;
+  /**
+   * An `http.Server` the module created and never listens on (`http.createServer(app)`, NestJS's
+   * `app.getHttpServer()`, the server socket.io attaches to). The base hands it its connections, so its
+   * `'request'`, `'upgrade'` and `'checkContinue'` listeners run as on a listening server. Takes
+   * precedence over `fetch` and `handler`.
+   */
+  server?: Server;
+  /** `Upgrade` requests (WebSocket) for a `fetch` or `handler` module; with `server`, its `'upgrade'` event. */
+  upgrade?: BizUpgradeHandler;
   /** Named health indicators, reported under the module in `/actuator/health`. */
   health?: Record<string, HealthIndicator>;
 }
@@ -79,4 +95,10 @@ export interface BizManifest {
   webContextPath?: string;
   /** Lower installs first in batch and static deployment. Defaults to 100. */
   priority?: number;
+  /**
+   * Rewrite what the module aims at its own root (`Location: /x`, cookie `Path=/x`) to its mount point
+   * `/<webContextPath>/x`. Defaults to true; set false for an app that builds its URLs from
+   * `x-forwarded-prefix` in ways the rewrite cannot recognise.
+   */
+  mountRewrite?: boolean;
 }

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rename, rm, stat, symlink, lstat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
@@ -26,8 +27,13 @@ import {
   ERR_BIZ_INVALID_IDENTITY,
   ERR_BIZ_RUNTIME_CLOSED,
   ERR_BUNDLE_INVALID_URL,
+  ERR_ROUTE_NO_HANDLER,
+  ERR_ROUTE_STARTING,
+  ERR_ROUTE_UPGRADE_UNSUPPORTED,
+  ERR_ROUTE_WORKER_GONE,
 } from './errors.js';
 import { sendEdgeError } from './http/edge-errors.js';
+import { sendRawEdgeError } from './http/raw-response.js';
 import { redactUrl } from './bundle/redact-url.js';
 import { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
 import { RoutingTable, type RouteEntry } from './http/routing-table.js';
@@ -75,6 +81,18 @@ export interface RuntimeOptions {
   drainTimeoutMs?: number;
   /** Per-request timeout (no response head within it → 504). Default 30 000 ms; 0 disables. */
   requestTimeoutMs?: number;
+  /**
+   * Once a response's head is out (or a connection is upgraded): close it after this long without a byte
+   * either way. Default 0 (no idle limit: live streams and WebSockets may stay quiet for long).
+   */
+  idleTimeoutMs?: number;
+  /** Extend the client's `x-forwarded-*` headers (a trusted proxy in front of the base) instead of replacing them. Default false. */
+  trustProxy?: boolean;
+  /**
+   * `NODE_ENV` of module workers unless the install's `envs` set it. Default: the base's own
+   * `process.env.NODE_ENV` (nothing else of the base's environment reaches a module).
+   */
+  nodeEnv?: string;
   /** Per-indicator timeout inside the worker, and (+1 s) the whole module health call. Default 3 000 ms. */
   healthTimeoutMs?: number;
   /** V8 heap limits of each module worker. */
@@ -124,6 +142,8 @@ interface BizRecord {
   envs: Record<string, string>;
   integrity: string | undefined;
   serves: BizServeKind;
+  /** Rewrite `Location`/cookie paths into the mount point (`nodeark.mountRewrite`). */
+  mountRewrite: boolean;
   healthIndicators: string[];
   installTime: number;
   host: WorkerHost | undefined;
@@ -141,7 +161,8 @@ const RESERVED_NAMES = new Set(['node_modules']);
 /** The biz host. One per base. */
 export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Resolved options. */
-  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules' | 'watchdog'>> & {
+  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules' | 'watchdog' | 'nodeEnv'>> & {
+    nodeEnv: string | undefined;
     watchdog: WatchdogOptions;
     resourceLimits: ResourceLimits | undefined;
     baseNodeModules: string | null | undefined;
@@ -165,6 +186,9 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 0,
+      trustProxy: options.trustProxy ?? false,
+      nodeEnv: options.nodeEnv,
       healthTimeoutMs: options.healthTimeoutMs ?? 3_000,
       resourceLimits: options.resourceLimits,
       keepBrokenBiz: options.keepBrokenBiz ?? false,
@@ -321,6 +345,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         priority: manifest.priority,
         bizUrl: req.bizUrl,
         mainClass: manifest.main,
+        mountRewrite: manifest.mountRewrite,
         dir,
         args: req.args ?? [],
         envs: req.envs ?? {},
@@ -434,8 +459,67 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    * nothing) when no module owns the path, so the caller can answer it.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url;
-    if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return false;
+    const m = this.match(req.url);
+    if (!m) return false;
+    const { route, rest, prefix } = m;
+    if ((req.method === 'GET' || req.method === 'HEAD') && isModuleHealthPath(rest)) {
+      req.resume();
+      void this.answerModuleHealth(route, res);
+      return true;
+    }
+    const host = route.host;
+    if (route.status === 'starting' || !host) {
+      req.resume();
+      if (route.status === 'broken') {
+        sendEdgeError(res, 502, ERR_ROUTE_WORKER_GONE.code, `Module ${route.identity} is broken`);
+      } else {
+        sendEdgeError(res, 503, ERR_ROUTE_STARTING.code, `Module ${route.identity} is starting`, { 'retry-after': '1' });
+      }
+      return true;
+    }
+    if (host.started?.serves === 'none') {
+      req.resume();
+      sendEdgeError(res, 404, ERR_ROUTE_NO_HANDLER.code, `Module ${route.identity} serves no HTTP`);
+      return true;
+    }
+    host.forward(req, res, rest, prefix);
+    return true;
+  }
+
+  /**
+   * Routes an HTTP `Upgrade` request (node:http's `'upgrade'` event) whose path is a module's. Returns
+   * false (and touches nothing) when no module owns the path. A module without `upgrade` or `server`
+   * gets an immediate 400, so a WebSocket client never waits on it.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const m = this.match(req.url);
+    if (!m) return false;
+    const { route, rest, prefix } = m;
+    const host = route.host;
+    if (route.status === 'starting' || !host) {
+      if (route.status === 'broken') {
+        sendRawEdgeError(socket, 502, ERR_ROUTE_WORKER_GONE.code, `Module ${route.identity} is broken`);
+      } else {
+        sendRawEdgeError(socket, 503, ERR_ROUTE_STARTING.code, `Module ${route.identity} is starting`, ['retry-after', '1']);
+      }
+      return true;
+    }
+    if (!host.started?.upgrade) {
+      sendRawEdgeError(
+        socket,
+        400,
+        ERR_ROUTE_UPGRADE_UNSUPPORTED.code,
+        `Module ${route.identity} does not accept "${req.headers.upgrade ?? ''}" upgrades (it exports neither upgrade nor server)`,
+      );
+      return true;
+    }
+    host.upgrade(req, socket, head, rest, prefix);
+    return true;
+  }
+
+  /** The route of a request URL: its entry, the URL without the prefix, and the prefix. */
+  private match(url: string | undefined): { route: RouteEntry; rest: string; prefix: string } | undefined {
+    if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return undefined;
     let end = 1;
     while (end < url.length) {
       const c = url.charCodeAt(end);
@@ -443,26 +527,17 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       end++;
     }
     const route = this.routes.get(url.slice(1, end));
-    if (!route) return false;
+    if (!route) return undefined;
     let rest = url.slice(end);
     if (rest.length === 0 || rest.charCodeAt(0) === 63) rest = `/${rest}`;
-    const prefix = url.slice(0, end);
-    if ((req.method === 'GET' || req.method === 'HEAD') && isModuleHealthPath(rest)) {
-      req.resume();
-      void this.answerModuleHealth(route, res);
-      return true;
-    }
-    if (route.status === 'starting' || !route.host) {
-      req.resume();
-      if (route.status === 'broken') {
-        sendEdgeError(res, 502, 'NODEARK_ERR_ROUTE_WORKER_GONE', `Module ${route.identity} is broken`);
-      } else {
-        sendEdgeError(res, 503, 'NODEARK_ERR_ROUTE_STARTING', `Module ${route.identity} is starting`, { 'retry-after': '1' });
-      }
-      return true;
-    }
-    route.host.forward(req, res, rest, prefix);
-    return true;
+    return { route, rest, prefix: url.slice(0, end) };
+  }
+
+  /** The worker's whole `process.env`: the install's `envs`, plus the base's `NODE_ENV` unless they set it. */
+  private workerEnv(envs: Record<string, string>): Record<string, string> {
+    const nodeEnv = this.options.nodeEnv ?? process.env['NODE_ENV'];
+    if (nodeEnv === undefined || Object.prototype.hasOwnProperty.call(envs, 'NODE_ENV')) return envs;
+    return { NODE_ENV: nodeEnv, ...envs };
   }
 
   /** Every context path currently routed (for diagnostics). */
@@ -489,13 +564,16 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         bizVersion: rec.bizVersion,
         webContextPath: rec.webContextPath,
         args: rec.args,
-        env: rec.envs,
+        env: this.workerEnv(rec.envs),
         logLevel: this.options.moduleLogLevel,
         healthTimeoutMs: this.options.healthTimeoutMs,
         childProcesses: this.options.childProcesses,
       },
       startTimeoutMs: this.options.startTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      trustProxy: this.options.trustProxy,
+      rewriteMount: rec.mountRewrite,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
     });
@@ -511,7 +589,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     } catch (err) {
       const e = err as Error & { moduleStack?: string };
       this.transition(rec, 'broken', 'Install Failed', e.moduleStack ?? e.message);
-      this.log.warn({ biz: rec.identity, err: e.message }, 'module failed to start');
+      this.log.warn({ biz: rec.identity, err: { type: e.name, message: e.message, stack: e.moduleStack ?? e.stack } }, 'module failed to start');
       if (this.routes.get(rec.webContextPath)?.identity === rec.identity) {
         this.routes.delete(rec.webContextPath, rec.identity);
       }
@@ -546,7 +624,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     this.routes.delete(rec.webContextPath, rec.identity);
     let stopError: Error | undefined;
     if (host && !host.dead) {
-      const left = await host.bridge.drain(this.options.drainTimeoutMs);
+      const left = await host.proxy.drain(this.options.drainTimeoutMs);
       if (left > 0) this.log.warn({ biz: rec.identity, inflight: left }, 'drain timed out; stopping anyway');
       stopError = await host.stop(this.options.stopTimeoutMs);
     } else if (host) {
@@ -567,7 +645,10 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       this.routes.set(rec.webContextPath, { ...route, host: undefined, status: 'broken' });
     }
     this.transition(rec, 'broken', 'Undefine', `module worker crashed: ${error.name}: ${error.message}`);
-    this.log.error({ biz: rec.identity, err: error.message }, 'module crashed; marked broken');
+    this.log.error(
+      { biz: rec.identity, err: { type: error.name, message: error.message, stack: error.stack } },
+      'module crashed; marked broken',
+    );
     this.emit('crash', { identity: rec.identity, error });
   }
 

@@ -173,5 +173,11 @@ export const ERR_ROUTE_NO_HANDLER = createError('NODEARK_ERR_ROUTE_NO_HANDLER', 
 export const ERR_ROUTE_WORKER_GONE = createError('NODEARK_ERR_ROUTE_WORKER_GONE', 'Module %s stopped while handling the request', 502);
 /** The module did not answer within the per-request timeout. */
 export const ERR_ROUTE_TIMEOUT = createError('NODEARK_ERR_ROUTE_TIMEOUT', 'Module %s did not answer within %s ms', 504);
+/** An `Upgrade` request (WebSocket) for a module that exports neither `upgrade` nor `server`. */
+export const ERR_ROUTE_UPGRADE_UNSUPPORTED = createError(
+  'NODEARK_ERR_ROUTE_UPGRADE_UNSUPPORTED',
+  'Module %s does not accept upgrades',
+  400,
+);
 /** The module's handler threw or returned something that is not a Response. */
 export const ERR_ROUTE_HANDLER_FAILED = createError('NODEARK_ERR_ROUTE_HANDLER_FAILED', 'Module %s failed to handle the request: %s', 500);

@@ -25,3 +25,4 @@ export {
 } from './bundle/index.js';
 export { aggregateStatus } from './worker/health-eval.js';
 export { sendEdgeError } from './http/edge-errors.js';
+export { sendRawEdgeError } from './http/raw-response.js';

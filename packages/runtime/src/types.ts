@@ -29,7 +29,7 @@ export interface BizStateRecord {
 }
 
 /** How the module serves HTTP, detected from its default export. */
-export type BizServeKind = 'fetch' | 'handler' | 'none';
+export type BizServeKind = 'server' | 'fetch' | 'handler' | 'none';
 
 /** An immutable view of one installed module version. */
 export interface BizSnapshot {

@@ -194,8 +194,10 @@ describe('uninstall', () => {
 });
 
 describe('isolation', () => {
-  it("gives the worker exactly the request's envs, never the base environment", async () => {
+  it("gives the worker exactly the request's envs (plus the base's NODE_ENV), never the base environment", async () => {
     process.env.NODEARK_TEST_BASE_SECRET = 's3cret';
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
     try {
       await h.runtime.install({ bizUrl: fixtureUrl('fetch-app'), envs: { A: '1' }, args: ['--x', 'y'] });
       const body = (await (await fetch(`${h.url}/fetch-app/env`)).json()) as {
@@ -203,12 +205,19 @@ describe('isolation', () => {
         ctxEnv: Record<string, string>;
         args: string[];
       };
-      expect(body.env).toEqual({ A: '1' });
+      expect(body.env).toEqual({ A: '1', NODE_ENV: 'production' });
       expect(body.ctxEnv).toEqual({ A: '1' });
       expect(body.args).toEqual(['--x', 'y']);
     } finally {
       delete process.env.NODEARK_TEST_BASE_SECRET;
+      process.env.NODE_ENV = nodeEnv;
     }
+  });
+
+  it("lets the install's envs set NODE_ENV", async () => {
+    await h.runtime.install({ bizUrl: fixtureUrl('fetch-app'), envs: { NODE_ENV: 'staging' } });
+    const body = (await (await fetch(`${h.url}/fetch-app/env`)).json()) as { env: Record<string, string> };
+    expect(body.env).toEqual({ NODE_ENV: 'staging' });
   });
 
   it('resolves a bare import the module does not carry from the base node_modules (module slimming)', async () => {

@@ -64,7 +64,21 @@ export const CONFIG_SCHEMA = {
   'nodeark.biz.start-timeout': { kind: 'duration', default: 60_000, description: 'Bound on a module import + `start(ctx)` (ms, or `30s`).' },
   'nodeark.biz.stop-timeout': { kind: 'duration', default: 10_000, description: 'Bound on a module `stop(ctx)`.' },
   'nodeark.biz.drain-timeout': { kind: 'duration', default: 10_000, description: 'Bound on waiting for in-flight requests before stopping a module.' },
-  'nodeark.biz.request-timeout': { kind: 'duration', default: 30_000, description: 'Per-request timeout at the edge (504); 0 disables.' },
+  'nodeark.biz.request-timeout': {
+    kind: 'duration',
+    default: 30_000,
+    description: 'No response head (or upgrade answer) from a module within it: 504 at the edge; 0 disables. A response whose head is out is never cut by it.',
+  },
+  'nodeark.biz.idle-timeout': {
+    kind: 'duration',
+    default: 0,
+    description: 'Close a streamed response or upgraded connection (WebSocket) quiet for this long in both directions; 0 (default) never does.',
+  },
+  'nodeark.biz.trust-proxy': {
+    kind: 'bool',
+    default: false,
+    description: 'Extend the client\'s `x-forwarded-for/-proto/-host/-prefix` (a trusted proxy in front of the base) instead of replacing them.',
+  },
   'nodeark.biz.health-timeout': { kind: 'duration', default: 3_000, description: 'Per-indicator timeout inside a module.' },
   'nodeark.biz.keep-broken': {
     kind: 'bool',

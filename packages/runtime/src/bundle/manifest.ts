@@ -20,6 +20,8 @@ export interface BizManifestInfo {
   main: string;
   /** The npm `name` (or the bizName when the package has none). */
   packageName: string;
+  /** Rewrite `Location`/cookie paths into the mount point (`nodeark.mountRewrite`, default true). */
+  mountRewrite: boolean;
 }
 
 /** Entry files tried when neither `nodeark.main` nor `main` is set. */
@@ -96,9 +98,14 @@ export async function readBizManifest(root: string): Promise<BizManifestInfo> {
     priority = p;
   }
 
+  const mountRewrite = ark['mountRewrite'] ?? true;
+  if (typeof mountRewrite !== 'boolean') {
+    throw bad(`"nodeark.mountRewrite" must be true or false, got ${JSON.stringify(mountRewrite)}`);
+  }
+
   const mainField = arkMain !== undefined ? 'nodeark.main' : npmMain !== undefined ? 'main' : undefined;
   const main = await resolveMain(root, arkMain ?? npmMain, mainField, bad);
-  return { bizName, bizVersion, webContextPath, priority, main, packageName: name ?? bizName };
+  return { bizName, bizVersion, webContextPath, priority, main, packageName: name ?? bizName, mountRewrite };
 }
 
 async function resolveMain(

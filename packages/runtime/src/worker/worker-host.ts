@@ -6,10 +6,14 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { isSocketMessage } from '../channel/messages.js';
+import { PortOutbox } from '../channel/port-outbox.js';
+import { SocketLink } from '../channel/socket-link.js';
 import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
-import { RequestBridge } from '../http/request-bridge.js';
+import { ModuleProxy } from '../http/module-proxy.js';
 import type { BizHealth, BizServeKind } from '../types.js';
-import type { FromWorker, WorkerBootData } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerBootData } from './protocol.js';
 
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url);
 
@@ -19,7 +23,14 @@ export interface WorkerHostOptions {
   identity: string;
   resourceLimits?: ResourceLimits;
   startTimeoutMs: number;
+  /** No response head within it → 504 (0 disables). */
   requestTimeoutMs: number;
+  /** A streamed response or upgraded connection quiet for this long is closed (0 disables). */
+  idleTimeoutMs: number;
+  /** Extend the client's `x-forwarded-*` instead of replacing them. */
+  trustProxy: boolean;
+  /** Rewrite `Location`/cookie paths into the mount point. */
+  rewriteMount: boolean;
   /** Extra `execArgv` for the worker (non-V8 flags only). */
   execArgv?: string[];
 }
@@ -27,13 +38,18 @@ export interface WorkerHostOptions {
 /** What a started module reported. */
 export interface StartedInfo {
   serves: BizServeKind;
+  /** The module accepts `Upgrade` requests. */
+  upgrade: boolean;
   healthIndicators: string[];
 }
 
 /** Owns one module worker. */
 export class WorkerHost {
   readonly worker: Worker;
-  readonly bridge: RequestBridge;
+  /** Requests and upgrades into the worker. */
+  readonly proxy: ModuleProxy;
+  private readonly link: SocketLink;
+  private readonly outbox: PortOutbox<ToWorker>;
   private exited = false;
   private exitCode: number | undefined;
   private lastError: Error | undefined;
@@ -42,6 +58,8 @@ export class WorkerHost {
   private healthSeq = 0;
   private readonly healthWaiters = new Map<number, (h: BizHealth) => void>();
   private controlListener: ((msg: FromWorker) => void) | undefined;
+  /** What the module reported when it started (undefined until then). */
+  started: StartedInfo | undefined;
   /** Called once if the worker dies on its own after a successful start. */
   onCrash: ((err: Error) => void) | undefined;
   /** Child processes the module spawned that are still running (reported by the worker's guard). */
@@ -59,26 +77,22 @@ export class WorkerHost {
       stdout: false,
       stderr: false,
     });
-    this.bridge = new RequestBridge(this.worker, {
+    // The worker may already be gone when a batch is flushed; its 'exit' fails the open connections.
+    this.outbox = new PortOutbox<ToWorker>(this.worker);
+    this.link = new SocketLink((msg, transfer) => this.outbox.post(msg, transfer));
+    this.proxy = new ModuleProxy(this.link, {
       identity: options.identity,
       requestTimeoutMs: options.requestTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      trustProxy: options.trustProxy,
+      rewriteMount: options.rewriteMount,
     });
-    this.worker.on('message', (msg: FromWorker) => {
-      if (this.bridge.onMessage(msg)) return;
-      if (msg.t === 'child') {
-        if (msg.alive) this.children.add(msg.pid);
-        else this.children.delete(msg.pid);
-        return;
+    this.worker.on('message', (msg: FromWorker | FromWorker[]) => {
+      if (Array.isArray(msg)) {
+        for (const m of msg) this.onMessage(m);
+      } else {
+        this.onMessage(msg);
       }
-      if (msg.t === 'health') {
-        const w = this.healthWaiters.get(msg.id);
-        if (w) {
-          this.healthWaiters.delete(msg.id);
-          w(msg.result);
-        }
-        return;
-      }
-      this.controlListener?.(msg);
     });
     this.worker.on('error', (err) => {
       this.lastError = err;
@@ -88,7 +102,8 @@ export class WorkerHost {
         this.exited = true;
         this.exitCode = code;
         this.killChildren();
-        this.bridge.failAll('stopped while handling the request');
+        this.outbox.clear();
+        this.proxy.failAll('stopped while handling the request');
         for (const [, w] of this.healthWaiters) {
           w({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: 'worker exited' } } } });
         }
@@ -99,6 +114,27 @@ export class WorkerHost {
         resolve(code);
       });
     });
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (isSocketMessage(msg)) {
+      this.link.handle(msg);
+      return;
+    }
+    if (msg.t === 'child') {
+      if (msg.alive) this.children.add(msg.pid);
+      else this.children.delete(msg.pid);
+      return;
+    }
+    if (msg.t === 'health') {
+      const w = this.healthWaiters.get(msg.id);
+      if (w) {
+        this.healthWaiters.delete(msg.id);
+        w(msg.result);
+      }
+      return;
+    }
+    this.controlListener?.(msg);
   }
 
   /** True once the worker thread has exited. */
@@ -129,7 +165,8 @@ export class WorkerHost {
           settled = true;
           clearTimeout(timer);
           this.controlListener = undefined;
-          resolve({ serves: msg.serves, healthIndicators: msg.healthIndicators });
+          this.started = { serves: msg.serves, upgrade: msg.upgrade, healthIndicators: msg.healthIndicators };
+          resolve(this.started);
         } else if (msg.t === 'startFailed') {
           const e = deserializeError(msg.error);
           fail(`${e.name}: ${e.message}`, e);
@@ -144,7 +181,12 @@ export class WorkerHost {
 
   /** Forwards one request into the worker. */
   forward(req: IncomingMessage, res: ServerResponse, url: string, prefix: string): void {
-    this.bridge.forward(req, res, url, prefix);
+    this.proxy.forward(req, res, url, prefix);
+  }
+
+  /** Forwards one `Upgrade` request into the worker. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: string, prefix: string): void {
+    this.proxy.upgrade(req, socket, head, url, prefix);
   }
 
   /** Evaluates the module's indicators; a worker that does not answer in `timeoutMs` reads as DOWN. */
@@ -168,7 +210,7 @@ export class WorkerHost {
         clearTimeout(timer);
         resolve(h);
       });
-      this.worker.postMessage({ t: 'health', id });
+      this.postNow({ t: 'health', id });
     });
   }
 
@@ -196,10 +238,20 @@ export class WorkerHost {
         clearTimeout(timer);
         resolve();
       });
-      this.worker.postMessage({ t: 'stop', timeoutMs });
+      this.postNow({ t: 'stop', timeoutMs });
     });
     await this.terminate();
     return stopError;
+  }
+
+  /** Sends a control message now, after the socket traffic queued before it. */
+  private postNow(msg: ToWorker): void {
+    this.outbox.flush();
+    try {
+      this.worker.postMessage(msg);
+    } catch {
+      // Gone: 'exit' settles every waiter.
+    }
   }
 
   /** Terminates the worker now. */

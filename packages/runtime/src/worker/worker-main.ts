@@ -1,137 +1,72 @@
 /**
- * The entry of every module worker: loads the module, runs `start(ctx)`, then serves bridged requests,
- * health checks and the final `stop(ctx)`. One worker per installed module version (design.md § Lifecycle).
+ * The entry of every module worker: loads the module, runs `start(ctx)`, builds the module's `node:http`
+ * server, then accepts the connections the base opens over the socket link, and answers health checks
+ * and the final `stop(ctx)`. One worker per installed module version (docs/module-contract.md).
  *
  * Anything the module throws outside a request (at import, in a timer, an unhandled rejection) is left to
  * kill this worker: the base sees `'error'`/`'exit'` and marks the module `broken`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Server } from 'node:http';
 import type { BizContext, BizDefinition } from '@nodeark/biz';
+import { PortOutbox } from '../channel/port-outbox.js';
+import { isSocketMessage } from '../channel/messages.js';
+import { SocketLink } from '../channel/socket-link.js';
 import { serializeError } from '../errors.js';
 import { createBizLogger } from './biz-logger.js';
 import { installChildProcessGuard } from './child-process-guard.js';
-import { dispatchFetch } from './fetch-dispatch.js';
+import { tagConsole } from './console-tag.js';
 import { evaluateHealth } from './health-eval.js';
-import { IncomingBody } from './incoming-body.js';
-import { dispatchNode } from './node-dispatch.js';
-import { OutgoingBody } from './outgoing-body.js';
-import type { FromWorker, ReqMessage, ToWorker, WorkerBootData } from './protocol.js';
+import { createModuleServer } from './module-server.js';
+import type { FromWorker, ToWorker, WorkerBootData } from './protocol.js';
+import { resolveDefinition } from './resolve-definition.js';
 
 if (!parentPort) throw new Error('worker-main must run inside a worker thread');
 const port = parentPort;
 const boot = workerData as WorkerBootData;
+const identity = `${boot.bizName}:${boot.bizVersion}`;
 
-/*
- * HTTP messages to the base are batched per event-loop turn (one postMessage, an array when there are
- * several, flushed at setImmediate), like the base side in request-bridge.ts: every postMessage wakes the
- * base thread. Control messages (ready, health, stopped) go out at once, after anything still batched.
- */
-const outbox: FromWorker[] = [];
-const outboxTransfer: ArrayBuffer[] = [];
-let flushScheduled = false;
-
-function flush(): void {
-  flushScheduled = false;
-  const n = outbox.length;
-  if (n === 0) return;
-  try {
-    const msg = n === 1 ? outbox[0] : outbox;
-    if (outboxTransfer.length > 0) port.postMessage(msg, outboxTransfer);
-    else port.postMessage(msg);
-  } catch {
-    // Could not clone the batch: send one by one so only the failing message is lost, and fail its request.
-    const batch = outbox.slice();
-    outbox.length = 0;
-    outboxTransfer.length = 0;
-    for (const m of batch) {
-      try {
-        port.postMessage(m, 'body' in m && m.body ? [m.body] : 'data' in m ? [m.data] : []);
-      } catch (err) {
-        if ('id' in m && m.t !== 'error') port.postMessage({ t: 'error', id: m.id, error: serializeError(err) });
-      }
-    }
-  }
-  outbox.length = 0;
-  outboxTransfer.length = 0;
-}
-
-/** Queues an HTTP message (res, chunk, end, error, ack) for this turn's batch; anything else uses postNow. */
-const post = (msg: FromWorker, transfer?: ArrayBuffer[]): void => {
-  outbox.push(msg);
-  if (transfer) for (const b of transfer) outboxTransfer.push(b);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
-};
-
-/** Sends a control message now, after the HTTP messages queued before it. */
+// Socket traffic is batched per turn (see channel/port-outbox.ts); control messages go out at once,
+// after anything still batched, so their order is kept.
+const outbox = new PortOutbox<FromWorker>(port);
 const postNow = (msg: FromWorker): void => {
-  flush();
+  outbox.flush();
   port.postMessage(msg);
 };
-// process.exit() in a module: deliver the answers it already produced, as an unbatched bridge would.
-process.on('exit', flush);
+// process.exit() in a module: deliver the bytes it already wrote.
+process.on('exit', () => outbox.flush());
 
 const stopController = new AbortController();
+const logger = createBizLogger(identity, boot.logLevel, (line) => process.stdout.write(line));
+tagConsole(logger);
 const ctx: BizContext = Object.freeze({
   bizName: boot.bizName,
   bizVersion: boot.bizVersion,
   webContextPath: boot.webContextPath,
   args: Object.freeze([...boot.args]),
   env: Object.freeze({ ...boot.env }),
-  logger: createBizLogger(`${boot.bizName}:${boot.bizVersion}`, boot.logLevel, (line) => process.stdout.write(line)),
+  logger,
   signal: stopController.signal,
 });
 
-interface Active {
-  out: OutgoingBody;
-  incoming: IncomingBody | undefined;
-  abort: AbortController;
-}
-const active = new Map<number, Active>();
 let definition: BizDefinition = {};
+let server: Server | undefined;
 
-installChildProcessGuard(boot.childProcesses, `${boot.bizName}:${boot.bizVersion}`, postNow);
-
-async function load(): Promise<BizDefinition> {
-  const mod = (await import(boot.entryUrl)) as { default?: unknown };
-  let exported: unknown = mod.default ?? mod;
-  if (typeof exported === 'function') exported = await (exported as () => unknown)();
-  if (typeof exported !== 'object' || exported === null) {
-    throw new TypeError(`the module's default export must be an object or a function returning one`);
-  }
-  return exported as BizDefinition;
+/** A request listener failed: logged with its stack; the request itself is answered 500. */
+function onHandlerError(err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  logger.error({ err: { type: e.name, message: e.message, stack: e.stack } } as never, 'request handler failed');
 }
 
-/** `fn.bind(definition)`, made once per handler rather than per request (re-made if the module swaps it). */
-let boundSource: unknown;
-let boundFn: unknown;
-function bound<F extends (...args: never[]) => unknown>(fn: F): F {
-  if (fn !== boundSource) {
-    boundSource = fn;
-    boundFn = fn.bind(definition);
-  }
-  return boundFn as F;
-}
+const link = new SocketLink(
+  (msg, transfer) => outbox.post(msg, transfer),
+  (socket) => {
+    if (server) server.emit('connection', socket);
+    else socket.destroy();
+  },
+);
 
-function onRequest(msg: ReqMessage): void {
-  const out = new OutgoingBody(msg.id, post);
-  const incoming = msg.streaming ? new IncomingBody(msg.id, post) : undefined;
-  const abort = new AbortController();
-  active.set(msg.id, { out, incoming, abort });
-  const done = (): void => {
-    active.delete(msg.id);
-  };
-  if (typeof definition.fetch === 'function') {
-    void dispatchFetch(bound(definition.fetch), ctx, msg, incoming, out, abort.signal).then(done);
-  } else if (typeof definition.handler === 'function') {
-    void dispatchNode(bound(definition.handler), msg, incoming, out).then(done);
-  } else {
-    out.fail({ name: 'Error', message: 'module serves no HTTP', code: 'NODEARK_ERR_ROUTE_NO_HANDLER' });
-    done();
-  }
-}
+installChildProcessGuard(boot.childProcesses, identity, postNow);
 
 port.on('message', (msg: ToWorker | ToWorker[]) => {
   if (Array.isArray(msg)) {
@@ -142,26 +77,11 @@ port.on('message', (msg: ToWorker | ToWorker[]) => {
 });
 
 function onMessage(msg: ToWorker): void {
+  if (isSocketMessage(msg)) {
+    link.handle(msg);
+    return;
+  }
   switch (msg.t) {
-    case 'req':
-      onRequest(msg);
-      return;
-    case 'chunk':
-    case 'end':
-      active.get(msg.id)?.incoming?.onMessage(msg);
-      return;
-    case 'ack':
-      active.get(msg.id)?.out.ack(msg.bytes);
-      return;
-    case 'abort': {
-      const a = active.get(msg.id);
-      if (!a) return;
-      a.incoming?.onMessage(msg);
-      a.out.abort();
-      a.abort.abort();
-      active.delete(msg.id);
-      return;
-    }
     case 'health':
       void evaluateHealth(definition.health, boot.healthTimeoutMs).then(
         (result) => postNow({ t: 'health', id: msg.id, result }),
@@ -186,14 +106,15 @@ function onMessage(msg: ToWorker): void {
 }
 
 try {
-  definition = await load();
+  definition = await resolveDefinition((await import(boot.entryUrl)) as { default?: unknown });
   await definition.start?.(ctx);
-  const serves = typeof definition.fetch === 'function' ? 'fetch' : typeof definition.handler === 'function' ? 'handler' : 'none';
+  const built = createModuleServer(definition, ctx, onHandlerError);
+  server = built.server;
   const healthIndicators =
     definition.health && typeof definition.health === 'object'
       ? Object.keys(definition.health).filter((k) => typeof definition.health![k] === 'function')
       : [];
-  postNow({ t: 'ready', serves, healthIndicators });
+  postNow({ t: 'ready', serves: built.serves, upgrade: built.upgrade, healthIndicators });
 } catch (err) {
   postNow({ t: 'startFailed', error: serializeError(err) });
 }

@@ -1,0 +1,214 @@
+/**
+ * One end of a byte stream between the base and a module worker: a `Duplex` shaped like `net.Socket`
+ * (`remoteAddress`, `setTimeout`, `setNoDelay`, `destroySoon`, …), so that Node's own HTTP client in the
+ * base and Node's own HTTP server in the worker can run over it unchanged. Frameworks in the worker thus
+ * get genuine `http.IncomingMessage`/`ServerResponse` objects, and an upgraded connection is a real
+ * Duplex for `ws` or socket.io (docs/module-contract.md § How requests reach a module).
+ */
+import { Duplex } from 'node:stream';
+import { SOCKET_WINDOW, type SocketMessage, type SocketPeer } from './messages.js';
+
+/** What a socket needs from its link. */
+export interface SocketLinkPort {
+  post(msg: SocketMessage, transfer?: ArrayBuffer): void;
+  forget(cid: number): void;
+}
+
+/** A socket-like Duplex whose bytes cross the worker boundary. */
+export class VirtualSocket extends Duplex {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly remoteFamily: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Present (true) only for a TLS client connection, like `tls.TLSSocket#encrypted`. */
+  readonly encrypted?: true;
+  readonly connecting = false;
+  readonly pending = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** The idle timeout set with {@link VirtualSocket.setTimeout} (ms; 0 = none). */
+  timeout = 0;
+
+  private unackedOut = 0;
+  private blocked: ((err?: Error | null) => void) | undefined;
+  private unackedIn = 0;
+  private remoteGone = false;
+  private remoteEnded = false;
+  private soft = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly link: SocketLinkPort,
+    readonly cid: number,
+    peer: SocketPeer,
+  ) {
+    super({ allowHalfOpen: true });
+    this.remoteAddress = peer.remoteAddress;
+    this.remotePort = peer.remotePort;
+    this.remoteFamily = peer.remoteFamily;
+    this.localAddress = peer.localAddress;
+    this.localPort = peer.localPort;
+    if (peer.encrypted) this.encrypted = true;
+  }
+
+  /* --------------------------------------------------------------------------- remote → this end */
+
+  /** Bytes from the other end. */
+  onRemoteData(data: ArrayBuffer): void {
+    if (this.destroyed) return;
+    const n = data.byteLength;
+    this.bytesRead += n;
+    this.touch();
+    if (this.push(Buffer.from(data))) this.link.post({ t: 'ack', cid: this.cid, bytes: n });
+    else this.unackedIn += n;
+  }
+
+  /** The other end finished writing. */
+  onRemoteEnd(): void {
+    this.remoteEnded = true;
+    if (!this.destroyed) this.push(null);
+  }
+
+  /** The other end was destroyed (client gone, module aborted the connection, worker gone). */
+  onRemoteDestroy(err?: Error): void {
+    this.remoteGone = true;
+    this.destroy(err);
+  }
+
+  /** The other end consumed `bytes` of what this end wrote. */
+  onAck(bytes: number): void {
+    this.unackedOut -= bytes;
+    if (this.blocked && this.unackedOut <= SOCKET_WINDOW) {
+      const cb = this.blocked;
+      this.blocked = undefined;
+      cb();
+    }
+  }
+
+  /* ----------------------------------------------------------------------------- Duplex internals */
+
+  override _read(): void {
+    if (this.unackedIn > 0) {
+      const bytes = this.unackedIn;
+      this.unackedIn = 0;
+      this.link.post({ t: 'ack', cid: this.cid, bytes });
+    }
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.send(chunk, cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    if (chunks.length === 1) {
+      this.send(chunks[0]!.chunk, cb);
+      return;
+    }
+    let size = 0;
+    for (const c of chunks) size += c.chunk.byteLength;
+    const all = new Uint8Array(size);
+    let off = 0;
+    for (const c of chunks) {
+      all.set(c.chunk, off);
+      off += c.chunk.byteLength;
+    }
+    this.sendOwned(all.buffer, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.remoteGone) this.link.post({ t: 'end', cid: this.cid });
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    // A clean close (both ends finished, or destroySoon after our end) needs no message: the other end
+    // sees our `end`. Anything else is an abort the other end must see (client gone, module destroyed it).
+    const clean = this.writableFinished && (this.remoteEnded || this.soft);
+    if (!this.remoteGone && !clean) this.link.post({ t: 'destroy', cid: this.cid });
+    this.remoteGone = true;
+    this.blocked = undefined;
+    this.link.forget(this.cid);
+    cb(err);
+  }
+
+  private send(chunk: Uint8Array, cb: (err?: Error | null) => void): void {
+    // Always a copy: the chunk may be the caller's reused buffer or a slice of Node's shared pool.
+    const copy = new Uint8Array(chunk.byteLength);
+    copy.set(chunk);
+    this.sendOwned(copy.buffer, cb);
+  }
+
+  private sendOwned(data: ArrayBuffer, cb: (err?: Error | null) => void): void {
+    if (this.remoteGone) {
+      cb(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }));
+      return;
+    }
+    const n = data.byteLength;
+    this.bytesWritten += n;
+    this.unackedOut += n;
+    this.touch();
+    this.link.post({ t: 'data', cid: this.cid, data }, data);
+    if (this.unackedOut > SOCKET_WINDOW) this.blocked = cb;
+    else cb();
+  }
+
+  /* --------------------------------------------------------------------------- net.Socket surface */
+
+  /** Ends the writable side, then destroys once it is flushed (`net.Socket#destroySoon`). */
+  destroySoon(): void {
+    this.soft = true;
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** Emits `'timeout'` after `ms` without traffic (0 disables), like `net.Socket#setTimeout`. */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.timeout = ms;
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    if (ms > 0 && !this.destroyed) {
+      this.idleTimer = setTimeout(() => this.emit('timeout'), ms);
+      this.idleTimer.unref();
+    }
+    return this;
+  }
+
+  setNoDelay(_noDelay?: boolean): this {
+    return this;
+  }
+
+  setKeepAlive(_enable?: boolean, _initialDelay?: number): this {
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  address(): { address: string; family: string; port: number } {
+    return { address: this.localAddress, family: this.remoteFamily, port: this.localPort };
+  }
+
+  get readyState(): string {
+    if (this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    return this.readable ? 'readOnly' : this.writable ? 'writeOnly' : 'closed';
+  }
+
+  private touch(): void {
+    this.idleTimer?.refresh();
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Base side of the path into a module: each client request (or `Upgrade`) becomes one connection over
+ * the socket link, and Node's own HTTP client speaks HTTP/1.1 over it to the module's own `node:http`
+ * server in the worker. The module therefore sees Node's genuine request and response objects, and the
+ * base relays what comes back as it comes: headers as soon as the module sends them, every chunk as it
+ * is written, `Content-Length` only where the module set one (docs/module-contract.md § How requests
+ * reach a module).
+ *
+ * Edge answers: worker gone → 502, no response head within the request timeout → 504; once the head is
+ * out, only the idle timeout (if configured) ends a quiet response.
+ */
+import { request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SocketLink } from '../channel/socket-link.js';
+import type { SocketPeer } from '../channel/messages.js';
+import { sendEdgeError } from './edge-errors.js';
+import { requestHeaders, responseHeaders } from './forward-headers.js';
+import { rawHead, sendRawEdgeError } from './raw-response.js';
+import { ERR_ROUTE_HANDLER_FAILED, ERR_ROUTE_TIMEOUT, ERR_ROUTE_WORKER_GONE } from '../errors.js';
+
+/** Options of a {@link ModuleProxy}. */
+export interface ModuleProxyOptions {
+  /** Identity used in error messages. */
+  identity: string;
+  /** No response head within it → 504 (0 disables). */
+  requestTimeoutMs: number;
+  /** After the head: a response (or upgraded connection) quiet for this long is closed (0 disables). */
+  idleTimeoutMs: number;
+  /** Extend the client's `x-forwarded-*` instead of replacing them. */
+  trustProxy: boolean;
+  /** Rewrite `Location`, `Content-Location` and cookie paths into the mount point. */
+  rewriteMount: boolean;
+}
+
+const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
+
+function peerOf(socket: IncomingMessage['socket']): SocketPeer {
+  return {
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    remoteFamily: socket.remoteFamily ?? 'IPv4',
+    localAddress: socket.localAddress ?? '',
+    localPort: socket.localPort ?? 0,
+    encrypted: (socket as { encrypted?: boolean }).encrypted === true,
+  };
+}
+
+/**
+ * Node's HTTP client over one link connection. The raw header list (as `rawHeaders`) keeps names, order
+ * and repeats exactly; `setHost: false` because the client's own `Host` is in it.
+ */
+function openRequest(method: string | undefined, path: string, headers: string[], socket: Duplex): ClientRequest {
+  const options = { method, path, headers, setHost: false, createConnection: () => socket };
+  return request(options as unknown as RequestOptions);
+}
+
+/** Forwards requests and upgrades into one worker; one proxy per worker. */
+export class ModuleProxy {
+  private active = 0;
+  private closed = false;
+  private closedReason = '';
+  private drainWaiters: Array<() => void> = [];
+  private readonly upgraded = new Set<Duplex>();
+
+  constructor(
+    private readonly link: SocketLink,
+    private readonly options: ModuleProxyOptions,
+  ) {}
+
+  /** Requests and upgraded connections currently open. */
+  get inflight(): number {
+    return this.active;
+  }
+
+  /** Forwards `req` (whose URL, prefix stripped, is `url`) and answers on `res`. */
+  forward(req: IncomingMessage, res: ServerResponse, url: string, prefix: string): void {
+    const { identity } = this.options;
+    if (this.closed) {
+      req.resume();
+      sendEdgeError(res, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
+      return;
+    }
+    const socket = this.link.open(peerOf(req.socket));
+    const creq = openRequest(req.method, url, requestHeaders(req, { prefix, trustProxy: this.options.trustProxy }), socket);
+    this.begin();
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      if (timer) clearTimeout(timer);
+      this.end();
+    };
+    if (this.options.requestTimeoutMs > 0) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        sendEdgeError(res, 504, ERR_ROUTE_TIMEOUT.code, `Module ${identity} did not answer within ${this.options.requestTimeoutMs} ms`);
+        creq.destroy();
+        done();
+      }, this.options.requestTimeoutMs);
+    }
+    creq.on('response', (ires: IncomingMessage) => {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      if (finished) {
+        ires.destroy();
+        return;
+      }
+      const headers = responseHeaders(ires.rawHeaders, {
+        prefix,
+        host: req.headers.host,
+        rewrite: this.options.rewriteMount,
+      });
+      try {
+        res.writeHead(ires.statusCode ?? 500, ires.statusMessage, headers as unknown as Record<string, string>);
+      } catch (err) {
+        // An invalid status or header from the module: answer 500 rather than crash the base.
+        creq.destroy();
+        sendEdgeError(res, 500, ERR_ROUTE_HANDLER_FAILED.code, `Invalid response from module ${identity}: ${(err as Error).message}`);
+        done();
+        return;
+      }
+      this.watchIdle(socket, () => {
+        res.destroy();
+        creq.destroy();
+      });
+      // Headers go out at once when no body byte follows in this turn (flushHeaders, SSE, long polls).
+      setImmediate(() => {
+        if (!res.headersSent && !res.destroyed) res.flushHeaders();
+      });
+      ires.on('error', () => res.destroy());
+      ires.pipe(res);
+    });
+    creq.on('error', (err: Error & { code?: string }) => {
+      if (!res.headersSent && !finished) {
+        sendEdgeError(res, 502, WORKER_GONE, `Module ${identity} ${this.closed ? this.closedReason : `closed the connection: ${err.message}`}`);
+      } else if (!res.writableFinished) {
+        res.destroy();
+      }
+      done();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) creq.destroy();
+      done();
+    });
+    req.on('error', () => creq.destroy());
+    req.pipe(creq);
+  }
+
+  /** Forwards an `Upgrade` request; the client connection is relayed to the module's once it answers 101. */
+  upgrade(req: IncomingMessage, client: Duplex, head: Buffer, url: string, prefix: string): void {
+    const { identity } = this.options;
+    client.on('error', () => client.destroy());
+    if (this.closed) {
+      sendRawEdgeError(client, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
+      return;
+    }
+    const socket = this.link.open(peerOf(req.socket));
+    const creq = openRequest(
+      req.method,
+      url,
+      requestHeaders(req, { prefix, trustProxy: this.options.trustProxy, upgrade: req.headers.upgrade ?? '' }),
+      socket,
+    );
+    this.begin();
+    let settled = false;
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      this.upgraded.delete(client);
+      client.destroy();
+      socket.destroy();
+      this.end();
+    };
+    if (this.options.requestTimeoutMs > 0) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        settled = true;
+        sendRawEdgeError(client, 504, ERR_ROUTE_TIMEOUT.code, `Module ${identity} did not answer the upgrade within ${this.options.requestTimeoutMs} ms`);
+        creq.destroy();
+        close();
+      }, this.options.requestTimeoutMs);
+    }
+    client.on('close', () => {
+      if (!settled) creq.destroy();
+      close();
+    });
+    creq.on('upgrade', (ires: IncomingMessage, moduleSocket: Duplex, moduleHead: Buffer) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount, keepUpgrade: true });
+      client.write(rawHead(ires.statusCode ?? 101, ires.statusMessage, headers));
+      if (moduleHead.length > 0) client.write(moduleHead);
+      this.upgraded.add(client);
+      moduleSocket.on('error', () => close());
+      moduleSocket.on('close', close);
+      this.watchIdle(socket, close);
+      moduleSocket.pipe(client);
+      client.pipe(moduleSocket);
+    });
+    creq.on('response', (ires: IncomingMessage) => {
+      // The module refused the upgrade with an ordinary answer: relay it and close the connection.
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount });
+      headers.push('connection', 'close');
+      client.write(rawHead(ires.statusCode ?? 500, ires.statusMessage, headers));
+      ires.on('error', close);
+      ires.on('end', () => client.end());
+      ires.pipe(client, { end: false });
+    });
+    creq.on('error', (err: Error) => {
+      if (!settled) {
+        settled = true;
+        sendRawEdgeError(client, 502, WORKER_GONE, `Module ${identity} ${this.closed ? this.closedReason : `closed the connection: ${err.message}`}`);
+      }
+      close();
+    });
+    creq.end();
+    // Bytes the client sent after its request head go after ours on the module connection.
+    if (head.length > 0) creq.once('finish', () => socket.write(head));
+  }
+
+  /** Fails every open request and connection (the worker is gone); later ones get 502 at once. */
+  failAll(reason: string): void {
+    this.closed = true;
+    this.closedReason = reason;
+    this.link.destroyAll();
+  }
+
+  /** Resolves when nothing is open, or after `timeoutMs`; returns how many were still open. */
+  drain(timeoutMs: number): Promise<number> {
+    if (this.active === 0) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiters = this.drainWaiters.filter((w) => w !== done);
+        resolve(this.active);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(0);
+      };
+      this.drainWaiters.push(done);
+    });
+  }
+
+  private watchIdle(socket: Duplex & { setTimeout(ms: number, cb?: () => void): unknown }, onIdle: () => void): void {
+    if (this.options.idleTimeoutMs > 0) socket.setTimeout(this.options.idleTimeoutMs, onIdle);
+  }
+
+  private begin(): void {
+    this.active++;
+  }
+
+  private end(): void {
+    this.active--;
+    if (this.active === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}
