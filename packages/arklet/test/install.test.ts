@@ -311,7 +311,7 @@ describe('§9 installBiz result', () => {
     expect(await installed(h)).toEqual([]);
   });
 
-  it('args and envs reach the module ctx; the worker env is exactly envs; JSON nulls count as absent', async () => {
+  it('args and envs reach the module ctx; the worker env is exactly envs (+ the base NODE_ENV); JSON nulls count as absent', async () => {
     const a = await h.post('installBiz', {
       bizUrl: fixtureUrl('hello'),
       args: ['--verbose', 'x y', '--port=1'],
@@ -324,7 +324,9 @@ describe('§9 installBiz result', () => {
     expect(ctx.args).toEqual(['--verbose', 'x y', '--port=1']);
     const envs = { DB_URL: 'postgres://db/biz', 'sofa.ark.biz.main.class': 'ignored', EMPTY: '' };
     expect(ctx.env).toEqual(envs);
-    expect(ctx.processEnv).toEqual(envs);
+    // Nothing of the base's environment but NODE_ENV (which follows the base's unless envs set it).
+    const baseNodeEnv = process.env.NODE_ENV;
+    expect(ctx.processEnv).toEqual(baseNodeEnv === undefined ? envs : { NODE_ENV: baseNodeEnv, ...envs });
     await uninstallAll();
   });
 });

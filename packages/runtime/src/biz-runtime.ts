@@ -558,13 +558,14 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private spawnHost(rec: BizRecord): WorkerHost {
     return new WorkerHost({
       identity: rec.identity,
+      processEnv: this.workerEnv(rec.envs),
       boot: {
         entryUrl: pathToFileURL(join(rec.dir, rec.mainClass)).href,
         bizName: rec.bizName,
         bizVersion: rec.bizVersion,
         webContextPath: rec.webContextPath,
         args: rec.args,
-        env: this.workerEnv(rec.envs),
+        env: rec.envs,
         logLevel: this.options.moduleLogLevel,
         healthTimeoutMs: this.options.healthTimeoutMs,
         childProcesses: this.options.childProcesses,

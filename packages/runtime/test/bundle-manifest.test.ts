@@ -38,6 +38,16 @@ describe('defaults', () => {
       priority: 100,
       main: 'index.mjs',
       packageName: '@acme/biz1',
+      mountRewrite: true,
+    });
+  });
+
+  it('reads nodeark.mountRewrite and refuses a non-boolean', async () => {
+    const off = await readBizManifest(await mod({ name: 'b', version: '1.0.0', nodeark: { mountRewrite: false } }));
+    expect(off.mountRewrite).toBe(false);
+    await expect(readBizManifest(await mod({ name: 'b', version: '1.0.0', nodeark: { mountRewrite: 'no' } }))).rejects.toMatchObject({
+      code: 'NODEARK_ERR_BUNDLE_MANIFEST',
+      message: expect.stringContaining('"nodeark.mountRewrite" must be true or false') as unknown as string,
     });
   });
 
@@ -65,7 +75,7 @@ describe('explicit nodeark fields', () => {
         { 'index.mjs': '', 'server/entry.mjs': '' },
       ),
     );
-    expect(info).toEqual({ bizName: 'biz1', bizVersion: '0.0.1-SNAPSHOT', webContextPath: 'ctx', priority: -5, main: 'server/entry.mjs', packageName: 'pkg' });
+    expect(info).toEqual({ bizName: 'biz1', bizVersion: '0.0.1-SNAPSHOT', webContextPath: 'ctx', priority: -5, main: 'server/entry.mjs', packageName: 'pkg', mountRewrite: true });
   });
 
   it('name and version are only required when nodeark does not give them', async () => {

@@ -20,6 +20,8 @@ const WORKER_MAIN = new URL('./worker-main.js', import.meta.url);
 /** Options for spawning one module worker. */
 export interface WorkerHostOptions {
   boot: WorkerBootData;
+  /** The worker's whole `process.env` (default: `boot.env`). */
+  processEnv?: Record<string, string>;
   identity: string;
   resourceLimits?: ResourceLimits;
   startTimeoutMs: number;
@@ -70,7 +72,7 @@ export class WorkerHost {
     this.worker = new Worker(WORKER_MAIN, {
       workerData: options.boot,
       // The module's process.env is exactly the install request's envs, never the base's environment.
-      env: { ...options.boot.env },
+      env: { ...(options.processEnv ?? options.boot.env) },
       name: options.identity,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
       execArgv: options.execArgv ?? [],

@@ -38,6 +38,9 @@ export async function startHarness(options: RuntimeOptions = {}): Promise<Harnes
       res.end(JSON.stringify({ code: 'NODEARK_ERR_ROUTE_NOT_FOUND' }));
     }
   });
+  server.on('upgrade', (req, socket, head) => {
+    if (!runtime.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
