@@ -8,6 +8,13 @@
 import { Duplex } from 'node:stream';
 import { SOCKET_WINDOW, type SocketMessage, type SocketPeer } from './messages.js';
 
+/**
+ * Consumed bytes are acknowledged in steps of this size rather than per message: a small request or
+ * response then costs no ack message at all, and a writer blocked at {@link SOCKET_WINDOW} still gets
+ * credit long before it could deadlock (the step is a quarter of the window).
+ */
+const ACK_STEP = SOCKET_WINDOW / 4;
+
 /** What a socket needs from its link. */
 export interface SocketLinkPort {
   post(msg: SocketMessage, transfer?: ArrayBuffer): void;
@@ -32,7 +39,10 @@ export class VirtualSocket extends Duplex {
 
   private unackedOut = 0;
   private blocked: ((err?: Error | null) => void) | undefined;
+  /** Received and not yet acknowledged. */
   private unackedIn = 0;
+  /** Of those, taken by the reader. */
+  private consumed = 0;
   private remoteGone = false;
   private remoteEnded = false;
   private soft = false;
@@ -60,8 +70,9 @@ export class VirtualSocket extends Duplex {
     const n = data.byteLength;
     this.bytesRead += n;
     this.touch();
-    if (this.push(Buffer.from(data))) this.link.post({ t: 'ack', cid: this.cid, bytes: n });
-    else this.unackedIn += n;
+    this.unackedIn += n;
+    if (this.push(Buffer.from(data))) this.consumed += n;
+    if (this.consumed >= ACK_STEP) this.sendAck();
   }
 
   /** The other end finished writing. */
@@ -89,11 +100,16 @@ export class VirtualSocket extends Duplex {
   /* ----------------------------------------------------------------------------- Duplex internals */
 
   override _read(): void {
-    if (this.unackedIn > 0) {
-      const bytes = this.unackedIn;
-      this.unackedIn = 0;
-      this.link.post({ t: 'ack', cid: this.cid, bytes });
-    }
+    // The reader wants more: everything received so far has been taken.
+    this.consumed = this.unackedIn;
+    if (this.consumed >= ACK_STEP) this.sendAck();
+  }
+
+  private sendAck(): void {
+    const bytes = this.consumed;
+    this.unackedIn -= bytes;
+    this.consumed = 0;
+    this.link.post({ t: 'ack', cid: this.cid, bytes });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

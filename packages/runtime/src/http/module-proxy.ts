@@ -9,7 +9,7 @@
  * Edge answers: worker gone → 502, no response head within the request timeout → 504; once the head is
  * out, only the idle timeout (if configured) ends a quiet response.
  */
-import { request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SocketLink } from '../channel/socket-link.js';
 import type { SocketPeer } from '../channel/messages.js';
@@ -46,12 +46,41 @@ function peerOf(socket: IncomingMessage['socket']): SocketPeer {
 }
 
 /**
- * Node's HTTP client over one link connection. The raw header list (as `rawHeaders`) keeps names, order
- * and repeats exactly; `setHost: false` because the client's own `Host` is in it.
+ * Connections into the worker are kept alive and reused, one pool per client connection: a keep-alive
+ * client's requests reuse one module connection, so the module sees the same connection semantics
+ * (`req.socket` per client connection, its address and port) as on its own server, and a request costs
+ * no connection setup on either side. Only the base closes idle module connections (when their client
+ * connection closes, or after {@link FREE_SOCKET_TIMEOUT_MS}); the worker's server never times them out,
+ * so a request can never meet a connection the module just closed.
  */
-function openRequest(method: string | undefined, path: string, headers: string[], socket: Duplex): ClientRequest {
-  const options = { method, path, headers, setHost: false, createConnection: () => socket };
-  return request(options as unknown as RequestOptions);
+const FREE_SOCKET_TIMEOUT_MS = 30_000;
+
+interface ProxyRequestOptions extends RequestOptions {
+  nodeark: { key: string; peer: SocketPeer };
+}
+
+let clientSeq = 0;
+const clientKeys = new WeakMap<object, string>();
+
+class LinkAgent extends Agent {
+  constructor(private readonly link: SocketLink) {
+    super({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, timeout: FREE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+  }
+
+  override getName(options?: ProxyRequestOptions): string {
+    return options?.nodeark.key ?? '';
+  }
+
+  // Node's Agent calls createConnection(options, callback); returning the socket is enough.
+  override createConnection(options: ProxyRequestOptions): Duplex {
+    return this.link.open(options.nodeark.peer);
+  }
+
+  /** Closes the idle module connections of a client connection that has closed. */
+  release(key: string): void {
+    const free = (this.freeSockets as NodeJS.ReadOnlyDict<Duplex[]>)[key];
+    if (free) for (const socket of [...free]) socket.destroy();
+  }
 }
 
 /** Forwards requests and upgrades into one worker; one proxy per worker. */
@@ -60,12 +89,26 @@ export class ModuleProxy {
   private closed = false;
   private closedReason = '';
   private drainWaiters: Array<() => void> = [];
-  private readonly upgraded = new Set<Duplex>();
+  private readonly agent: LinkAgent;
 
   constructor(
     private readonly link: SocketLink,
     private readonly options: ModuleProxyOptions,
-  ) {}
+  ) {
+    this.agent = new LinkAgent(link);
+  }
+
+  /** The pool key of a client connection (released when it closes). */
+  private keyOf(socket: IncomingMessage['socket']): string {
+    let key = clientKeys.get(socket);
+    if (key === undefined) {
+      key = `c${++clientSeq}`;
+      clientKeys.set(socket, key);
+      const k = key;
+      socket.once('close', () => this.agent.release(k));
+    }
+    return key;
+  }
 
   /** Requests and upgraded connections currently open. */
   get inflight(): number {
@@ -80,8 +123,15 @@ export class ModuleProxy {
       sendEdgeError(res, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
       return;
     }
-    const socket = this.link.open(peerOf(req.socket));
-    const creq = openRequest(req.method, url, requestHeaders(req, { prefix, trustProxy: this.options.trustProxy }), socket);
+    const options: ProxyRequestOptions = {
+      method: req.method,
+      path: url,
+      headers: requestHeaders(req, { prefix, trustProxy: this.options.trustProxy }) as unknown as RequestOptions['headers'],
+      setHost: false,
+      agent: this.agent,
+      nodeark: { key: this.keyOf(req.socket), peer: peerOf(req.socket) },
+    };
+    const creq = request(options);
     this.begin();
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
@@ -122,10 +172,14 @@ export class ModuleProxy {
         done();
         return;
       }
-      this.watchIdle(socket, () => {
-        res.destroy();
-        creq.destroy();
-      });
+      // Idle limit for what follows the head; the request's own timeout listener goes with the request,
+      // so a pooled connection does not carry it to the next one.
+      if (this.options.idleTimeoutMs > 0) {
+        creq.setTimeout(this.options.idleTimeoutMs, () => {
+          res.destroy();
+          creq.destroy();
+        });
+      }
       // Headers go out at once when no body byte follows in this turn (flushHeaders, SSE, long polls).
       setImmediate(() => {
         if (!res.headersSent && !res.destroyed) res.flushHeaders();
@@ -157,13 +211,16 @@ export class ModuleProxy {
       sendRawEdgeError(client, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
       return;
     }
+    // An upgraded connection is the client's alone: a fresh module connection, outside the pool.
     const socket = this.link.open(peerOf(req.socket));
-    const creq = openRequest(
-      req.method,
-      url,
-      requestHeaders(req, { prefix, trustProxy: this.options.trustProxy, upgrade: req.headers.upgrade ?? '' }),
-      socket,
-    );
+    const options = {
+      method: req.method,
+      path: url,
+      headers: requestHeaders(req, { prefix, trustProxy: this.options.trustProxy, upgrade: req.headers.upgrade ?? '' }),
+      setHost: false,
+      createConnection: () => socket,
+    };
+    const creq = request(options as unknown as RequestOptions);
     this.begin();
     let settled = false;
     let closed = false;
@@ -172,7 +229,6 @@ export class ModuleProxy {
       if (closed) return;
       closed = true;
       if (timer) clearTimeout(timer);
-      this.upgraded.delete(client);
       client.destroy();
       socket.destroy();
       this.end();
@@ -198,10 +254,9 @@ export class ModuleProxy {
       const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount, keepUpgrade: true });
       client.write(rawHead(ires.statusCode ?? 101, ires.statusMessage, headers));
       if (moduleHead.length > 0) client.write(moduleHead);
-      this.upgraded.add(client);
       moduleSocket.on('error', () => close());
       moduleSocket.on('close', close);
-      this.watchIdle(socket, close);
+      if (this.options.idleTimeoutMs > 0) socket.setTimeout(this.options.idleTimeoutMs, close);
       moduleSocket.pipe(client);
       client.pipe(moduleSocket);
     });
@@ -251,10 +306,6 @@ export class ModuleProxy {
       };
       this.drainWaiters.push(done);
     });
-  }
-
-  private watchIdle(socket: Duplex & { setTimeout(ms: number, cb?: () => void): unknown }, onIdle: () => void): void {
-    if (this.options.idleTimeoutMs > 0) socket.setTimeout(this.options.idleTimeoutMs, onIdle);
   }
 
   private begin(): void {

@@ -43,6 +43,11 @@ export function createModuleServer(def: BizDefinition, ctx: BizContext, onError:
     });
     serves = 'handler';
   }
+  if (server) {
+    // The base owns the lifetime of idle connections (it closes them with their client connection); a
+    // keep-alive timeout here could close one just as the base reuses it for the next request.
+    server.keepAliveTimeout = 0;
+  }
   const upgrade = def.upgrade;
   if (server && typeof upgrade === 'function') {
     server.on('upgrade', (req, socket, head) => {
