@@ -181,8 +181,13 @@ export class ModuleProxy {
         });
       }
       // Headers go out at once when no body byte follows in this turn (flushHeaders, SSE, long polls).
+      // (`headersSent` is already true after writeHead, before anything went out: track the body instead.)
+      let bodyStarted = false;
+      ires.once('data', () => {
+        bodyStarted = true;
+      });
       setImmediate(() => {
-        if (!res.headersSent && !res.destroyed) res.flushHeaders();
+        if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
       });
       ires.on('error', () => res.destroy());
       ires.pipe(res);
