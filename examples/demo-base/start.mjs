@@ -27,6 +27,7 @@ base.app.get('/', async () => ({
 const { url, arkletUrl } = await base.listen();
 console.error(`demo base ready: ${url}  (Arklet API: ${arkletUrl ?? 'disabled'})`);
 console.error(`try: curl ${url}/hello/   curl ${url}/node/   curl ${url}/actuator/health`);
+console.error(`     curl -L ${url}/express/   curl ${url}/nest/greetings   curl -N ${url}/chat/feed   (chat page: ${url}/chat/)`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
