@@ -8,6 +8,8 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const FETCH_HELLO = join(FIXTURES, 'fetch-hello');
 export const NODE_HELLO = join(FIXTURES, 'node-hello');
 export const VERSIONED = join(FIXTURES, 'versioned');
+export const EXPRESS_HELLO = join(FIXTURES, 'express-hello');
+export const LIVE = join(FIXTURES, 'live');
 
 /** `file:` URL of a directory or file. */
 export const fileUrl = (p) => pathToFileURL(p).href;

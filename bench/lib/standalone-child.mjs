@@ -11,8 +11,9 @@ const ctx = { bizName: 'standalone', bizVersion: '0.0.0', webContextPath: '', ar
 await def.start?.(ctx);
 const server =
   kind === 'node'
-    ? createServer((req, res) => def.handler(req, res))
+    ? createServer((req, res) => Reflect.apply(def.handler, def, [req, res]))
     : createServer((req, res) => void serveFetch(def.fetch.bind(def), ctx, req, res, req.url));
+if (typeof def.upgrade === 'function') server.on('upgrade', (req, socket, head) => def.upgrade(req, socket, head));
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 process.send({ t: 'listening', url: `http://127.0.0.1:${server.address().port}` });
 process.on('SIGTERM', () => {
