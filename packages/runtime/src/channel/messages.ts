@@ -7,7 +7,7 @@
  */
 
 /** Unacknowledged bytes allowed in flight per connection and direction. */
-export const SOCKET_WINDOW = 256 * 1024;
+export const SOCKET_WINDOW = 1024 * 1024;
 
 /** What the worker's socket reports about the client connection (`req.socket.remoteAddress`, …). */
 export interface SocketPeer {

@@ -15,6 +15,9 @@ import { SOCKET_WINDOW, type SocketMessage, type SocketPeer } from './messages.j
  */
 const ACK_STEP = SOCKET_WINDOW / 4;
 
+/** Readable and writable buffer sizes of a link socket. */
+const SOCKET_BUFFER = 1024 * 1024;
+
 /** What a socket needs from its link. */
 export interface SocketLinkPort {
   post(msg: SocketMessage, transfer?: ArrayBuffer): void;
@@ -53,7 +56,10 @@ export class VirtualSocket extends Duplex {
     readonly cid: number,
     peer: SocketPeer,
   ) {
-    super({ allowHalfOpen: true });
+    // Larger buffers than a stream's 16 KiB default: a streaming writer then moves several chunks per
+    // event-loop turn, and each turn's chunks cross the thread boundary as one message (measured: a
+    // 100 MB download ran at a third of the rate with the default).
+    super({ allowHalfOpen: true, readableHighWaterMark: SOCKET_BUFFER, writableHighWaterMark: SOCKET_BUFFER });
     this.remoteAddress = peer.remoteAddress;
     this.remotePort = peer.remotePort;
     this.remoteFamily = peer.remoteFamily;

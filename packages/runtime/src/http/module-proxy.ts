@@ -83,6 +83,28 @@ class LinkAgent extends Agent {
   }
 }
 
+/**
+ * Relays a module's response body as it comes. The head goes out at once when no body byte came with it
+ * (`flushHeaders()`, SSE, long polls): checked once the link data that carried the head has been parsed.
+ * (`res.headersSent` is already true after writeHead, before anything went out, so it cannot tell.)
+ */
+function relayBody(ires: IncomingMessage, res: ServerResponse): void {
+  queueMicrotask(() => {
+    if (!ires.complete && ires.readableLength === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
+  const resume = (): void => {
+    ires.resume();
+  };
+  ires.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      ires.pause();
+      res.once('drain', resume);
+    }
+  });
+  ires.on('end', () => res.end());
+  ires.on('error', () => res.destroy());
+}
+
 /** Forwards requests and upgrades into one worker; one proxy per worker. */
 export class ModuleProxy {
   private active = 0;
@@ -180,17 +202,7 @@ export class ModuleProxy {
           creq.destroy();
         });
       }
-      // Headers go out at once when no body byte follows in this turn (flushHeaders, SSE, long polls).
-      // (`headersSent` is already true after writeHead, before anything went out: track the body instead.)
-      let bodyStarted = false;
-      ires.once('data', () => {
-        bodyStarted = true;
-      });
-      setImmediate(() => {
-        if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
-      });
-      ires.on('error', () => res.destroy());
-      ires.pipe(res);
+      relayBody(ires, res);
     });
     creq.on('error', (err: Error & { code?: string }) => {
       if (!res.headersSent && !finished) {
@@ -205,7 +217,14 @@ export class ModuleProxy {
       done();
     });
     req.on('error', () => creq.destroy());
-    req.pipe(creq);
+    const cl = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (cl === undefined || cl === '0')) {
+      // No body: nothing to pipe (most requests; pipe's listeners are not free).
+      req.resume();
+      creq.end();
+    } else {
+      req.pipe(creq);
+    }
   }
 
   /** Forwards an `Upgrade` request; the client connection is relayed to the module's once it answers 101. */
