@@ -6,6 +6,7 @@
 //   - a streamed 100 MB response runs at ≥ 0.5× the direct rate.
 // Load comes from autocannon (its own process) or from this process (ws, SSE, 100 MB), 127.0.0.1 only.
 import { Agent, request } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { abPairs } from '../lib/ab.mjs';
 import { startBase, startStandalone } from '../lib/children.mjs';
@@ -42,6 +43,32 @@ async function wsRoundTrips(url, count) {
     }
   } finally {
     ws.terminate();
+  }
+  return times;
+}
+
+/**
+ * The floor of any cross-thread hop on this machine: sequential round trips of a small message to a
+ * worker thread that echoes it (postMessage both ways). A WebSocket echo through a base needs one.
+ */
+async function portRoundTrips(count) {
+  const w = new Worker(
+    `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m));`,
+    { eval: true },
+  );
+  await new Promise((r) => w.once('online', r));
+  const times = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      await new Promise((r) => {
+        w.once('message', r);
+        w.postMessage({ t: 'data', cid: 1, data: new ArrayBuffer(40) });
+      });
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+  } finally {
+    await w.terminate();
   }
   return times;
 }
@@ -155,6 +182,18 @@ export async function run({ quick, log }) {
       ratio: round(wsRatio),
       budget: '≤ 1.50×',
       verdict: wsRatio <= 1.5 ? 'met' : 'missed',
+    });
+
+    const port = await portRoundTrips(trips);
+    data.portRtt = { p50: percentile(port, 50), p99: percentile(port, 99) };
+    rows.push({
+      scenario: 'apps',
+      case: '  floor: a bare MessagePort round trip to a worker (echo), p50 (p99)',
+      nodeark: `${int(data.portRtt.p50)} µs (${int(data.portRtt.p99)})`,
+      baseline: '—',
+      ratio: round((median(p50s.b) + data.portRtt.p50) / median(p50s.b)),
+      budget: '— (own port + floor)',
+      verdict: 'info',
     });
 
     // 3. Idle SSE streams: PSS growth of the base with 1,000 open.

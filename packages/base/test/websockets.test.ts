@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fastify, type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
+import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createBase, nodearkPlugin, type NodearkBase } from 'nodeark';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const v1 = pathToFileURL(join(fixtures, 'ws-versioned-1.0.0')).href;
 const v2 = pathToFileURL(join(fixtures, 'ws-versioned-2.0.0')).href;
+const socketio = new URL('../../../test/fixtures/apps/socketio/', import.meta.url).href;
 
 let base: NodearkBase | undefined;
 let app: FastifyInstance | undefined;
@@ -132,5 +134,31 @@ describe('WebSockets with nodearkPlugin', () => {
     expect(await roundTrip(ws, 'embedded')).toBe('1.0.0:embedded');
     expect(await (await fetch(`${url}/api/own`)).json()).toEqual({ own: true });
     await expect(connect(`${url.replace('http', 'ws')}/api/own`)).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('socket.io with nodearkPlugin', () => {
+  it.each([['polling'], ['websocket']])('acknowledges over %s, beside the host app', async (transport) => {
+    app = fastify();
+    app.get('/api/own', async () => ({ own: true }));
+    await app.register(nodearkPlugin, { env: {}, config: await config() });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    expect((await app.nodeark.runtime.install({ bizUrl: socketio })).code).toBe('SUCCESS');
+    const client: IoSocket = ioClient(url, { path: '/sio/socket.io', transports: [transport], reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no connect within 5 s')), 5000);
+        client.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        client.once('connect_error', reject);
+      });
+      const ack = (await client.timeout(5000).emitWithAck('echo', { n: 1 })) as { got: unknown; transport: string; prefix: string };
+      expect(ack).toMatchObject({ got: { n: 1 }, transport, prefix: '/sio' });
+      expect(await (await fetch(`${url}/api/own`)).json()).toEqual({ own: true });
+    } finally {
+      client.disconnect();
+    }
   });
 });

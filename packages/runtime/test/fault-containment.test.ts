@@ -161,3 +161,41 @@ describe('request-level failures', () => {
     expect(await (await fetch(`${h.url}/lifecycle/`)).text()).toBe('mode=ok');
   });
 });
+
+describe('diagnostics', () => {
+  it("logs a run-time crash with the module identity and the error's stack", async () => {
+    const errors: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
+    const logger = { info() {}, warn() {}, debug() {}, error: (obj: object, msg?: string) => errors.push({ obj: obj as Record<string, unknown>, msg }) };
+    const { h } = await harness({ logger });
+    await h.runtime.install({ bizUrl: fixtureUrl('fetch-app') });
+    const crashed = new Promise((r) => h.runtime.once('crash', r));
+    await fetch(`${h.url}/fetch-app/crash-later`);
+    await crashed;
+    const line = errors.find((e) => e.msg === 'module crashed; marked broken');
+    expect(line?.obj['biz']).toBe('fetch-app:1.0.0');
+    const err = line?.obj['err'] as { message: string; stack: string };
+    expect(err.stack).toMatch(/fetch-app\/1\.0\.0\/index\.mjs:\d+/);
+  });
+
+  it("tags a module's console output with its identity", async () => {
+    const { h } = await harness();
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    // The worker's stdout is forwarded to the base's process.stdout.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await h.runtime.install({ bizUrl: fixtureUrl('console-app') });
+      await waitFor(() => lines.some((l) => l.includes('hello from console.log')));
+    } finally {
+      process.stdout.write = write;
+    }
+    const parsed = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('hello from console')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed).toEqual([
+      expect.objectContaining({ biz: 'console-app:1.0.0', level: 30, msg: 'hello from console.log 42' }),
+      expect.objectContaining({ biz: 'console-app:1.0.0', level: 50, msg: 'hello from console.error {"a":1}' }),
+    ]);
+  });
+});

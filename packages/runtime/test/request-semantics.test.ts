@@ -1,0 +1,144 @@
+/**
+ * What a module sees of a request and what the client sees of its answer: x-forwarded-* (replaced, or
+ * extended with trustProxy), the client's address on req.socket, mount rewriting of Location,
+ * Content-Location and cookie paths (and the opt-out), Expect: 100-continue, a synchronous throw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { fixtureUrl, startHarness, type Harness } from './helpers/harness.js';
+
+let h: Harness;
+let trusted: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  trusted = await startHarness({ trustProxy: true });
+  for (const name of ['inspect', 'inspect-norewrite']) expect((await h.runtime.install({ bizUrl: fixtureUrl(name) })).code).toBe('SUCCESS');
+  expect((await trusted.runtime.install({ bizUrl: fixtureUrl('inspect') })).code).toBe('SUCCESS');
+});
+afterAll(async () => {
+  await h.close();
+  await trusted.close();
+});
+
+interface Seen {
+  url: string;
+  headers: Record<string, string>;
+  remoteAddress: string;
+  remotePort: number;
+  encrypted: boolean;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; localPort: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body, localPort: req.socket!.localPort! }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('x-forwarded-* and the client connection', () => {
+  it("sets x-forwarded-for/-proto/-host/-prefix, replacing a client's own, and shows the client's address", async () => {
+    const port = new URL(h.url).port;
+    const r = await get(`${h.url}/inspect/seen?q=1`, { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', 'x-forwarded-prefix': '/x' });
+    const seen = JSON.parse(r.body) as Seen;
+    expect(seen.url).toBe('/seen?q=1');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(seen.headers['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
+    expect(seen.headers['x-forwarded-prefix']).toBe('/inspect');
+    expect(seen.headers['host']).toBe(`127.0.0.1:${port}`);
+    expect(seen.remoteAddress).toBe('127.0.0.1');
+    expect(seen.remotePort).toBe(r.localPort);
+    expect(seen.encrypted).toBe(false);
+  });
+
+  it('extends a trusted proxy’s x-forwarded-* with trustProxy', async () => {
+    const r = await get(`${trusted.url}/inspect/seen`, {
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'shop.example',
+      'x-forwarded-prefix': '/gateway/',
+    });
+    const seen = JSON.parse(r.body) as Seen;
+    expect(seen.headers['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('https');
+    expect(seen.headers['x-forwarded-host']).toBe('shop.example');
+    expect(seen.headers['x-forwarded-prefix']).toBe('/gateway/inspect');
+  });
+
+  it('keeps one module connection per keep-alive client connection (same remotePort across its requests)', async () => {
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    const ports: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const body = await new Promise<string>((resolve, reject) => {
+        httpRequest(`${h.url}/inspect/seen`, { agent }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+        })
+          .on('error', reject)
+          .end();
+      });
+      ports.push((JSON.parse(body) as Seen).remotePort);
+    }
+    agent.destroy();
+    expect(new Set(ports).size).toBe(1);
+  });
+});
+
+describe('mount semantics', () => {
+  it('mounts Location, Content-Location of its own origin, and cookie paths; leaves the rest alone', async () => {
+    const r = await get(`${h.url}/inspect/redirects`);
+    const port = new URL(h.url).port;
+    expect(r.status).toBe(302);
+    expect(r.headers['location']).toBe('/inspect/items?a=1');
+    expect(r.headers['content-location']).toBe(`http://127.0.0.1:${port}/inspect/items/1`);
+    expect(r.headers['x-other']).toBe('http://elsewhere.example/x');
+    expect(r.headers['set-cookie']).toEqual(['a=1; Path=/inspect; HttpOnly', 'b=2; path=/inspect/cart', 'c=3; Path=/inspect/already', 'd=4']);
+    const away = await get(`${h.url}/inspect/absolute-elsewhere`);
+    expect(away.headers['location']).toBe('https://elsewhere.example/items');
+  });
+
+  it('leaves everything as the module sent it with nodeark.mountRewrite=false', async () => {
+    const r = await get(`${h.url}/inspect-norewrite/redirects`);
+    expect(r.headers['location']).toBe('/items?a=1');
+    expect(r.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2; path=/cart', 'c=3; Path=/inspect-norewrite/already', 'd=4']);
+  });
+});
+
+describe('requests', () => {
+  it('honours Expect: 100-continue: the client gets the go-ahead, then the body reaches the module', async () => {
+    const body = Buffer.alloc(100_000, 1);
+    const result = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
+      let continued = false;
+      const req = httpRequest(`${h.url}/inspect/upload`, {
+        method: 'POST',
+        headers: { expect: '100-continue', 'content-length': String(body.length) },
+      });
+      req.on('continue', () => {
+        continued = true;
+        req.end(body);
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ continued, text }));
+      });
+      req.on('error', reject);
+    });
+    expect(result.continued).toBe(true);
+    expect(JSON.parse(result.text)).toEqual({ size: 100_000, expect: '100-continue' });
+  });
+
+  it('answers a synchronous throw in a handler with 500 and keeps the module serving', async () => {
+    const r = await get(`${h.url}/inspect/throw`);
+    expect(r.status).toBe(500);
+    expect(JSON.parse(r.body)).toMatchObject({ code: 'NODEARK_ERR_ROUTE_HANDLER_FAILED', message: expect.stringContaining('thrown synchronously') as unknown });
+    expect((await get(`${h.url}/inspect/seen`)).status).toBe(200);
+  });
+});
