@@ -114,9 +114,15 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
         services.markShuttingDown();
         const delay = config.get('nodeark.shutdown.readiness-delay') ?? 0;
         if (delay > 0 && url) await new Promise((r) => setTimeout(r, delay));
-        await app.close();
-        await replay?.close();
-        await runtime.close();
+        // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server
+        // waits for every request in flight, and a module's long poll or live stream would hold it open.
+        await Promise.all([
+          app.close(),
+          (async () => {
+            await replay?.close();
+            await runtime.close();
+          })(),
+        ]);
         await services.closeServices();
         logger.info('base stopped');
       })();

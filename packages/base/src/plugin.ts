@@ -63,12 +63,21 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
       logger.error({ err: (err as Error).message }, 'base startup failed');
     }
   });
+  // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server waits
+  // for every request in flight, and a module's long poll or live stream would otherwise hold it open.
+  let stopping: Promise<void> | undefined;
+  const stopModules = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await replay?.close();
+      await runtime.close();
+    })());
   app.addHook('preClose', async () => {
     services.markShuttingDown();
+    // Not awaited here (a hook has a time limit); onClose waits for it.
+    stopModules().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'stopping modules failed'));
   });
   app.addHook('onClose', async () => {
-    await replay?.close();
-    await runtime.close();
+    await stopModules();
     await services.closeServices();
   });
 };

@@ -141,7 +141,8 @@ describe('socket.io with nodearkPlugin', () => {
   it.each([['polling'], ['websocket']])('acknowledges over %s, beside the host app', async (transport) => {
     app = fastify();
     app.get('/api/own', async () => ({ own: true }));
-    await app.register(nodearkPlugin, { env: {}, config: await config() });
+    // A long poll in flight at close holds the server until the modules drain: keep the drain short.
+    await app.register(nodearkPlugin, { env: {}, config: await config({ 'nodeark.biz.drain-timeout': 300 }) });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     expect((await app.nodeark.runtime.install({ bizUrl: socketio })).code).toBe('SUCCESS');
     const client: IoSocket = ioClient(url, { path: '/sio/socket.io', transports: [transport], reconnection: false });

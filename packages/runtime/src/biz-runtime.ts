@@ -171,6 +171,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private readonly routes = new RoutingTable();
   private readonly log: RuntimeLogger;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private storeReady: Promise<void> | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private readonly beforeUninstallHooks: Array<(biz: BizSnapshot) => void | Promise<void>> = [];
@@ -437,8 +438,13 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    * Stops every module in reverse priority order (graceful shutdown). Module files stay in the store.
    * Further operations fail with `NODEARK_ERR_BIZ_RUNTIME_CLOSED`.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // Every caller waits for the one shutdown (the base's close and its server's hooks may both ask).
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     const order = [...this.bizs.values()].sort((a, b) => b.priority - a.priority || b.installTime - a.installTime);
