@@ -5,7 +5,7 @@
  * recording logger, and an HTTP proxy that can tamper with the Arklet for the failure cases.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -210,13 +210,29 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
+/** The Aedes broker script (npm registry), the fallback when no Mosquitto is installed. */
+const AEDES_BROKER = fileURLToPath(new URL('./fixtures/aedes-broker.mjs', import.meta.url));
+
 /**
- * Starts a Mosquitto process on a free 127.0.0.1 port with a generated config (`listener <port> 127.0.0.1`,
- * `allow_anonymous true`). Fails with a clear message when mosquitto is not installed: these tests never skip.
+ * Starts an MQTT broker on a free 127.0.0.1 port: Mosquitto when installed, otherwise Aedes from the npm
+ * registry in its own process (so `npm ci && npm test` needs nothing but Node). `NODEARK_MQTT_BROKER`
+ * (`mosquitto` or `aedes`) forces one; CI runs the MQTT tests against both. Forcing Mosquitto where it is
+ * not installed fails with a clear message: these tests never skip.
  */
-export async function startMosquitto(options: { candidates?: string[] } = {}): Promise<Broker> {
-  const candidates = options.candidates ?? MOSQUITTO_CANDIDATES;
-  const bin = candidates.find((p) => {
+export async function startBroker(options: { candidates?: string[]; kind?: 'mosquitto' | 'aedes' } = {}): Promise<Broker> {
+  const forced = options.kind ?? (process.env['NODEARK_MQTT_BROKER'] as 'mosquitto' | 'aedes' | undefined);
+  if (forced !== undefined && forced !== 'mosquitto' && forced !== 'aedes') {
+    throw new Error(`NODEARK_MQTT_BROKER must be "mosquitto" or "aedes", got "${String(forced)}"`);
+  }
+  const bin = findMosquitto(options.candidates ?? MOSQUITTO_CANDIDATES);
+  if (forced === 'aedes' || (forced === undefined && !bin)) {
+    return startBrokerProcess('aedes', process.execPath, (port) => [AEDES_BROKER, String(port)]);
+  }
+  return startMosquitto(options);
+}
+
+function findMosquitto(candidates: string[]): string | undefined {
+  return candidates.find((p) => {
     try {
       accessSync(p, fsConstants.X_OK);
       return true;
@@ -224,31 +240,58 @@ export async function startMosquitto(options: { candidates?: string[] } = {}): P
       return false;
     }
   });
+}
+
+/**
+ * Starts a Mosquitto process on a free 127.0.0.1 port with a generated config (`listener <port> 127.0.0.1`,
+ * `allow_anonymous true`). Fails with a clear message when mosquitto is not installed.
+ */
+export async function startMosquitto(options: { candidates?: string[] } = {}): Promise<Broker> {
+  const candidates = options.candidates ?? MOSQUITTO_CANDIDATES;
+  const bin = findMosquitto(candidates);
   if (!bin) {
     throw new Error(
       `mosquitto is required by the MQTT tunnel tests but was not found (looked in ${candidates.join(', ')}). ` +
         'Install it: `sudo apt-get install -y mosquitto` (Debian/Ubuntu; CI does this).',
     );
   }
-  const port = await freePort();
   const tmp = await tempDir('mosquitto');
   const conf = join(tmp.dir, 'mosquitto.conf');
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'connection_messages true', ''].join('\n'));
+  const broker = await startBrokerProcess('mosquitto', bin, (port) => {
+    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'connection_messages true', ''].join('\n'));
+    return ['-c', conf];
+  });
+  return {
+    ...broker,
+    get log() {
+      return broker.log;
+    },
+    async stop() {
+      await broker.stop();
+      await tmp.cleanup();
+    },
+  };
+}
+
+/** Runs a broker process on a free port; `kill()` is SIGKILL (an abrupt loss, as a crash). */
+async function startBrokerProcess(name: string, bin: string, args: (port: number) => string[]): Promise<Broker> {
+  const port = await freePort();
+  const argv = args(port);
   let child: ChildProcess | undefined;
   let stderr = '';
   let log = '';
   const launch = async (): Promise<void> => {
     stderr = '';
-    const c = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(bin, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       log += d.toString();
     });
     child = c;
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 10_000;
     while (!(await canConnect(port))) {
-      if (c.exitCode !== null) throw new Error(`mosquitto exited with ${c.exitCode}: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on 127.0.0.1:${port} within 5 s: ${stderr}`);
+      if (c.exitCode !== null) throw new Error(`${name} exited with ${c.exitCode}: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`${name} did not listen on 127.0.0.1:${port} within 10 s: ${stderr}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };
@@ -269,10 +312,7 @@ export async function startMosquitto(options: { candidates?: string[] } = {}): P
     },
     kill,
     restart: launch,
-    async stop() {
-      await kill();
-      await tmp.cleanup();
-    },
+    stop: kill,
   };
 }
 

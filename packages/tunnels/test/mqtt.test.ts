@@ -1,7 +1,8 @@
 /**
- * The MQTT tunnel against a real broker (Mosquitto, started by the test on a free 127.0.0.1 port; the test
- * FAILS when mosquitto is not installed — install it with `apt-get install mosquitto`). Checks every topic,
- * QoS, envelope and payload of `spec/arklet-protocol.md` §6 / `spec/module-controller.md` §1.11 with a raw
+ * The MQTT tunnel against a real broker started by the test on a free 127.0.0.1 port: Mosquitto when it is
+ * installed, otherwise Aedes from the npm registry (`NODEARK_MQTT_BROKER=mosquitto|aedes` forces one; CI
+ * runs this file against both). Checks every topic, QoS, envelope and payload of the Arklet MQTT tunnel
+ * (docs/kubernetes.md) with a raw
  * MQTT client in the controller's seat, reconnects after a broker crash, and runs the simulated
  * ModuleController v2 MQTT tunnel end to end against a real base.
  */
@@ -9,14 +10,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type MqttClient } from 'mqtt';
 import { startMqttTunnel, type MqttTunnel, type MqttTunnelOptions } from '@nodeark/tunnels';
 import { FakeApiServer, moduleContainer, modulePod, scaledTiming, startModuleController, waitFor, waitPod } from './simulator/index.js';
-import { fixtureUrl, recordingLogger, serveBundles, sleep, startBase, startMosquitto, type Broker, type BundleServer, type TestBase } from './harness.js';
+import { fixtureUrl, recordingLogger, serveBundles, sleep, startBase, startBroker, startMosquitto, type Broker, type BundleServer, type TestBase } from './harness.js';
 
 const WAIT = 15_000; // bound on any single wait (generous: CI machines are shared)
 let broker: Broker;
 let bundles: BundleServer;
 
 beforeAll(async () => {
-  broker = await startMosquitto(); // throws a clear error when mosquitto is missing: no skip
+  broker = await startBroker(); // Mosquitto, or Aedes when it is not installed: never a skip
   bundles = await serveBundles(['biz1']);
 });
 afterAll(async () => {
@@ -224,10 +225,25 @@ describe('MQTT tunnel (Mosquitto)', () => {
     expect(tunnel.connected).toBe(false);
   });
 
-  it('the broker helper fails loudly (no skip) when mosquitto is not installed', async () => {
+  it('the broker helper fails loudly (no skip) when mosquitto is forced but not installed', async () => {
     await expect(startMosquitto({ candidates: ['/nonexistent/mosquitto'] })).rejects.toThrow(
       /mosquitto is required by the MQTT tunnel tests but was not found \(looked in \/nonexistent\/mosquitto\)\. Install it: `sudo apt-get install -y mosquitto`/,
     );
+  });
+
+  it('the broker helper falls back to Aedes when mosquitto is not installed', async () => {
+    const fallback = await startBroker({ candidates: ['/nonexistent/mosquitto'] });
+    const client = connect(`mqtt://127.0.0.1:${fallback.port}`, { clientId: 'fallback-probe', reconnectPeriod: 0 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+      });
+      await waitFor(() => fallback.log.includes('fallback-probe'), WAIT);
+    } finally {
+      client.end(true);
+      await fallback.stop();
+    }
   });
 
   it('refuses bad options', () => {
