@@ -4,7 +4,7 @@
  * errors in production mode, compression over a streamed body, a live SSE stream).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, rawRequest, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
+import { both, rawRequest, readSse, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
 
 let base: TestBase;
 let ex5: Standalone;
@@ -139,23 +139,9 @@ describe('Express 5 details', () => {
   });
 
   it('delivers a flushHeaders() + write() SSE stream live, event by event', async () => {
-    const t0 = Date.now();
-    const res = await fetch(`${base.url}/ex5/sse`);
-    const headersAt = Date.now() - t0;
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(res.headers.get('content-length')).toBeNull();
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    const arrivals: Array<[string, number]> = [];
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      for (const m of text.matchAll(/data: (\d+)\n\n/g)) {
-        if (!arrivals.some(([id]) => id === m[1])) arrivals.push([m[1]!, Date.now() - t0]);
-      }
-    }
+    const { headers, headersAt, arrivals } = await readSse(`${base.url}/ex5/sse`);
+    expect(headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(headers.get('content-length')).toBeNull();
     expect(arrivals.map(([id]) => id)).toEqual(['0', '1', '2', '3']);
     // The head arrives before the first event (written 150 ms later), and the events arrive spread out
     // as written (150 ms apart), not all at once at the end.

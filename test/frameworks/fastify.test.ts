@@ -5,7 +5,7 @@
  * 415 and error bodies, an onRequest hook's header, redirects mounted, cookies mounted).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, rawRequest, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
+import { both, rawRequest, startBase, startStandalone, type Standalone, type TestBase, cookiesOfBoth, follow } from './harness.js';
 
 let base: TestBase;
 let direct: Standalone;
@@ -96,18 +96,14 @@ describe('fastify 5 (export default app)', () => {
     expect(r.headers['location']).toBe(`/${PREFIX}/items`);
     expect(r.headers['x-hook']).toBe('on-request');
     expect(r.body).toBe(d.body);
-    const followed = await fetch(`${base.url}/${PREFIX}/go`);
-    expect(followed.url).toBe(`${base.url}/${PREFIX}/items`);
-    expect(await followed.json()).toEqual(['a', 'b']);
+    expect(await follow(base, PREFIX, '/go')).toEqual({ url: `${base.url}/${PREFIX}/items`, body: ['a', 'b'] });
   });
 
   it('keeps cookies, with Path mounted at the context path', async () => {
-    const d = await fetch(`${direct.url}/cookie`);
-    const r = await fetch(`${base.url}/${PREFIX}/cookie`);
-    expect(r.status).toBe(200);
-    expect(await r.json()).toEqual(await d.json());
-    expect(d.headers.getSetCookie()).toEqual(['sid=abc; Path=/; HttpOnly']);
-    expect(r.headers.getSetCookie()).toEqual([`sid=abc; Path=/${PREFIX}; HttpOnly`]);
+    const c = await cookiesOfBoth(direct, base, PREFIX, '/cookie');
+    expect(c.routedBody).toEqual(c.directBody);
+    expect(c.direct).toEqual(['sid=abc; Path=/; HttpOnly']);
+    expect(c.routed).toEqual([`sid=abc; Path=/${PREFIX}; HttpOnly`]);
   });
 
   it('answers HEAD with the GET headers and no body', async () => {

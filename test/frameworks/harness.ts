@@ -171,3 +171,66 @@ export function rawRequest(
     req.end();
   });
 }
+
+/** A Server-Sent Events response read to its end, with when each `data: <n>` event arrived. */
+export interface SseStream {
+  status: number;
+  headers: Headers;
+  /** ms from the request to the response head. */
+  headersAt: number;
+  /** [event data, ms from the request] in arrival order. */
+  arrivals: Array<[string, number]>;
+  text: string;
+}
+
+/** Reads an SSE stream of numbered events (`data: 0`, `data: 1`, …) to its end. */
+export async function readSse(url: string): Promise<SseStream> {
+  const t0 = Date.now();
+  const res = await fetch(url);
+  const headersAt = Date.now() - t0;
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const arrivals: Array<[string, number]> = [];
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    for (const m of text.matchAll(/data: (\d+)\n\n/g)) {
+      if (!arrivals.some(([id]) => id === m[1])) arrivals.push([m[1]!, Date.now() - t0]);
+    }
+  }
+  return { status: res.status, headers: res.headers, headersAt, arrivals, text };
+}
+
+/**
+ * GET `path` on both (with `init`), expecting 200 and the same JSON body from each; returns the
+ * `Set-Cookie` values each sent.
+ */
+export async function cookiesOfBoth(
+  standalone: Standalone,
+  base: TestBase,
+  prefix: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ direct: string[]; routed: string[]; directBody: unknown; routedBody: unknown }> {
+  const d = await fetch(`${standalone.url}${path}`, init);
+  const r = await fetch(`${base.url}/${prefix}${path}`, init);
+  if (r.status !== 200 || d.status !== 200) throw new Error(`GET ${path}: ${d.status} standalone, ${r.status} through the base`);
+  return { direct: d.headers.getSetCookie(), routed: r.headers.getSetCookie(), directBody: await d.json(), routedBody: await r.json() };
+}
+
+/** Follows a redirect through the base; returns the final URL and JSON body. */
+export async function follow(base: TestBase, prefix: string, path: string): Promise<{ url: string; body: unknown }> {
+  const res = await fetch(`${base.url}/${prefix}${path}`);
+  return { url: res.url, body: await res.json() };
+}
+
+/** Rejects after `ms` (5 s by default) when `p` has not settled. */
+export function within<T>(p: Promise<T>, label: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}

@@ -5,7 +5,7 @@
  * by event, its head first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, rawRequest, startBase, startStandalone, type Answer, type Standalone, type TestBase } from './harness.js';
+import { both, rawRequest, startBase, startStandalone, type Answer, type Standalone, type TestBase, cookiesOfBoth, follow, readSse } from './harness.js';
 
 let base: TestBase;
 let direct: Standalone;
@@ -32,36 +32,6 @@ afterAll(async () => {
 function normalized(a: Answer): Answer {
   const ct = a.headers['content-type'];
   return ct === undefined ? a : { ...a, headers: { ...a.headers, 'content-type': ct.replace(/;\s*/g, '; ') } };
-}
-
-interface Stream {
-  status: number;
-  headers: Headers;
-  /** When the head arrived (ms after the request was sent). */
-  headersAt: number;
-  /** Each `data: <n>` event and when it arrived (ms after the request was sent). */
-  arrivals: Array<[string, number]>;
-  text: string;
-}
-
-/** Requests an SSE stream and reads it to its end, noting when the head and each event arrived. */
-async function readStream(url: string): Promise<Stream> {
-  const t0 = Date.now();
-  const res = await fetch(url);
-  const headersAt = Date.now() - t0;
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const arrivals: Array<[string, number]> = [];
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    for (const m of text.matchAll(/data: (\d+)\n\n/g)) {
-      if (!arrivals.some(([id]) => id === m[1])) arrivals.push([m[1]!, Date.now() - t0]);
-    }
-  }
-  return { status: res.status, headers: res.headers, headersAt, arrivals, text };
 }
 
 describe('Hono 4 (export default app)', () => {
@@ -122,24 +92,20 @@ describe('Hono 4 (export default app)', () => {
     expect(r.status).toBe(d.status);
     expect(r.headers['location']).toBe(`/${PREFIX}/items`);
     expect(r.body).toBe(d.body);
-    const followed = await fetch(`${base.url}/${PREFIX}/go`);
-    expect(followed.url).toBe(`${base.url}/${PREFIX}/items`);
-    expect(await followed.json()).toEqual(['a', 'b']);
+    expect(await follow(base, PREFIX, '/go')).toEqual({ url: `${base.url}/${PREFIX}/items`, body: ['a', 'b'] });
   });
 
   it('keeps cookies, with Path mounted at the context path', async () => {
-    const d = await fetch(`${direct.url}/cookie`);
-    const r = await fetch(`${base.url}/${PREFIX}/cookie`);
-    expect(r.status).toBe(200);
-    expect(await r.json()).toEqual(await d.json());
-    expect(d.headers.getSetCookie()).toEqual(['sid=abc; Path=/; HttpOnly']);
-    expect(r.headers.getSetCookie()).toEqual([`sid=abc; Path=/${PREFIX}; HttpOnly`]);
+    const c = await cookiesOfBoth(direct, base, PREFIX, '/cookie');
+    expect(c.routedBody).toEqual(c.directBody);
+    expect(c.direct).toEqual(['sid=abc; Path=/; HttpOnly']);
+    expect(c.routed).toEqual([`sid=abc; Path=/${PREFIX}; HttpOnly`]);
   });
 
   it('delivers a streamSSE stream live, event by event, with the same head and text as its own server', async () => {
     // Its own server first: the control for what "live" means for this app.
-    const d = await readStream(`${direct.url}/sse`);
-    const r = await readStream(`${base.url}/${PREFIX}/sse`);
+    const d = await readSse(`${direct.url}/sse`);
+    const r = await readSse(`${base.url}/${PREFIX}/sse`);
     for (const [where, s] of [['direct', d], ['routed', r]] as const) {
       const timing = `${where}: ${JSON.stringify({ headersAt: s.headersAt, arrivals: s.arrivals })}`;
       expect(s.status, timing).toBe(200);
@@ -154,8 +120,8 @@ describe('Hono 4 (export default app)', () => {
   });
 
   it('sends the SSE head as soon as the app does, well before the first event', async () => {
-    const d = await readStream(`${direct.url}/sse`);
-    const r = await readStream(`${base.url}/${PREFIX}/sse`);
+    const d = await readSse(`${direct.url}/sse`);
+    const r = await readSse(`${base.url}/${PREFIX}/sse`);
     for (const [where, s] of [['direct', d], ['routed', r]] as const) {
       const timing = `${where}: ${JSON.stringify({ headersAt: s.headersAt, arrivals: s.arrivals })}`;
       // The head goes out when the handler returns; the first event is written 150 ms later. So the head

@@ -4,7 +4,7 @@
  * @koa/bodyparser, @koa/router's 404/405, Koa's default 500, redirects mounted, cookies mounted).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, rawRequest, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
+import { both, rawRequest, startBase, startStandalone, type Standalone, type TestBase, cookiesOfBoth, follow } from './harness.js';
 
 let base: TestBase;
 let direct: Standalone;
@@ -91,17 +91,13 @@ describe('Koa 3 (export default app)', () => {
       expect(r.headers['content-type']).toBe(d.headers['content-type']);
       expect(r.headers['content-length']).toBe(d.headers['content-length']);
     }
-    const followed = await fetch(`${base.url}/${PREFIX}/go`);
-    expect(followed.url).toBe(`${base.url}/${PREFIX}/items`);
-    expect(await followed.json()).toEqual(['a', 'b']);
+    expect(await follow(base, PREFIX, '/go')).toEqual({ url: `${base.url}/${PREFIX}/items`, body: ['a', 'b'] });
   });
 
   it('keeps cookies, with Path mounted at the context path', async () => {
-    const d = await fetch(`${direct.url}/cookie`, { headers: { cookie: 'a=1' } });
-    const r = await fetch(`${base.url}/${PREFIX}/cookie`, { headers: { cookie: 'a=1' } });
-    expect(r.status).toBe(200);
-    expect(await r.json()).toEqual(await d.json());
-    expect(d.headers.getSetCookie()).toEqual(['sid=abc; path=/; httponly']);
-    expect(r.headers.getSetCookie()).toEqual([`sid=abc; path=/${PREFIX}; httponly`]);
+    const c = await cookiesOfBoth(direct, base, PREFIX, '/cookie', { headers: { cookie: 'a=1' } });
+    expect(c.routedBody).toEqual(c.directBody);
+    expect(c.direct).toEqual(['sid=abc; path=/; httponly']);
+    expect(c.routed).toEqual([`sid=abc; path=/${PREFIX}; httponly`]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { both, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
+import { both, startBase, startStandalone, type Standalone, type TestBase, within } from './harness.js';
 
 let base: TestBase;
 let direct: Standalone;
@@ -24,14 +24,6 @@ afterAll(async () => {
   await base?.close();
 });
 
-/** Rejects after `ms` (5 s by default) when `p` has not settled. */
-function within<T>(p: Promise<T>, label: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
 
 /** The next `event` on `socket`, bounded. */
 function nextEvent<T>(socket: Socket, event: string): Promise<T> {

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { both, startBase, startStandalone, type Standalone, type TestBase } from './harness.js';
+import { both, startBase, startStandalone, type Standalone, type TestBase, within } from './harness.js';
 
 let base: TestBase;
 let direct: Standalone;
@@ -29,14 +29,6 @@ afterAll(async () => {
   await base?.close();
 });
 
-/** Rejects after `ms` (5 s by default) when `p` has not settled. */
-function within<T>(p: Promise<T>, label: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
 
 interface Message {
   data: Buffer;

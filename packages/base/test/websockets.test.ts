@@ -4,7 +4,7 @@
  * drain deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,8 +14,16 @@ import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createBase, nodearkPlugin, type NodearkBase } from 'nodeark';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const v1 = pathToFileURL(join(fixtures, 'ws-versioned-1.0.0')).href;
-const v2 = pathToFileURL(join(fixtures, 'ws-versioned-2.0.0')).href;
+const v1 = pathToFileURL(join(fixtures, 'ws-versioned')).href;
+
+/** The same module as version 2.0.0 (it tags its replies with the version in its package.json). */
+async function version2(): Promise<string> {
+  const dir = join(tmp!, 'ws-versioned-2.0.0');
+  await cp(join(fixtures, 'ws-versioned'), dir, { recursive: true });
+  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ ...pkg, version: '2.0.0' }));
+  return pathToFileURL(dir).href;
+}
 const socketio = new URL('../../../test/fixtures/apps/socketio/', import.meta.url).href;
 
 let base: NodearkBase | undefined;
@@ -107,7 +115,7 @@ describe('WebSockets in a standalone base', () => {
     const wsUrl = `${url.replace('http', 'ws')}/wsv/`;
     expect((await base.runtime.install({ bizUrl: v1 })).code).toBe('SUCCESS');
     const old = await connect(wsUrl);
-    expect((await base.runtime.install({ bizUrl: v2 })).code).toBe('SUCCESS');
+    expect((await base.runtime.install({ bizUrl: await version2() })).code).toBe('SUCCESS');
     expect((await base.runtime.switchBiz('ws-versioned', '2.0.0')).code).toBe('SUCCESS');
     const fresh = await connect(wsUrl);
     expect(await roundTrip(fresh, 'a')).toBe('2.0.0:a');

@@ -4,15 +4,24 @@
  * Content-Location and cookie paths (and the opt-out), Expect: 100-continue, a synchronous throw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { fixtureUrl, startHarness, type Harness } from './helpers/harness.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fixture, fixtureUrl, startHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;
 let trusted: Harness;
 beforeAll(async () => {
   h = await startHarness();
   trusted = await startHarness({ trustProxy: true });
-  for (const name of ['inspect', 'inspect-norewrite']) expect((await h.runtime.install({ bizUrl: fixtureUrl(name) })).code).toBe('SUCCESS');
+  expect((await h.runtime.install({ bizUrl: fixtureUrl('inspect') })).code).toBe('SUCCESS');
+  // The same module as `inspect-norewrite`, opted out of mount rewriting.
+  const optedOut = join(h.store, 'inspect-norewrite');
+  await cp(fixture('inspect'), optedOut, { recursive: true });
+  const pkg = JSON.parse(await readFile(join(optedOut, 'package.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(optedOut, 'package.json'), JSON.stringify({ ...pkg, name: 'inspect-norewrite', nodeark: { mountRewrite: false } }));
+  expect((await h.runtime.install({ bizUrl: pathToFileURL(optedOut).href })).code).toBe('SUCCESS');
   expect((await trusted.runtime.install({ bizUrl: fixtureUrl('inspect') })).code).toBe('SUCCESS');
 });
 afterAll(async () => {

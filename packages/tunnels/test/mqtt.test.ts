@@ -239,7 +239,7 @@ describe('MQTT tunnel (Mosquitto)', () => {
         client.once('connect', () => resolve());
         client.once('error', reject);
       });
-      await waitFor(() => fallback.log.includes('fallback-probe'), WAIT);
+      await waitFor(() => fallback.log.includes('fallback-probe'), WAIT, 'the Aedes log to show the client', () => fallback.log);
     } finally {
       client.end(true);
       await fallback.stop();
