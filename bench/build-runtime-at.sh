@@ -1,7 +1,6 @@
 #!/bin/sh
-# Builds @nodeark/runtime with the bridge files (request-bridge.ts, worker/*-dispatch.ts, outgoing-body.ts,
-# incoming-body.ts, worker-main.ts) taken from git revision $1 and everything else from the working tree,
-# into bench/.runtimes/$2/dist, for `node bench/compare.mjs --a bench/.runtimes/$2/dist/index.js`.
+# Builds @nodeark/runtime as it was at git revision $1 (its whole src/, the rest of the repository as in
+# the working tree) into bench/.runtimes/$2/dist, for `node bench/compare.mjs --a bench/.runtimes/$2/dist/index.js`.
 #   sh bench/build-runtime-at.sh HEAD before
 set -eu
 rev=$1
@@ -10,15 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/.runtimes/$name"
 rm -rf "$out"
 mkdir -p "$out"
-cp -r "$root/packages/runtime/src" "$out/src"
+git -C "$root" archive "$rev" packages/runtime/src | tar -x -C "$out" --strip-components=2
 cp "$root/packages/runtime/package.json" "$out/package.json"
-for f in http/request-bridge.ts worker/fetch-dispatch.ts worker/node-dispatch.ts worker/outgoing-body.ts worker/incoming-body.ts worker/worker-main.ts; do
-  git -C "$root" show "$rev:packages/runtime/src/$f" > "$out/src/$f"
-done
 cat > "$out/tsconfig.json" <<JSON
 { "extends": "../../../tsconfig.base.json",
   "compilerOptions": { "rootDir": "src", "outDir": "dist", "composite": false, "incremental": false, "declaration": false, "declarationMap": false },
   "include": ["src"] }
 JSON
 cd "$root" && npx tsc -p "$out/tsconfig.json"
-echo "built $out/dist/index.js (bridge files from $rev)"
+echo "built $out/dist/index.js (runtime sources of $rev)"

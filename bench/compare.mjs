@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A/B of two builds of @nodeark/runtime on the routed path (used for the before/after figures of the
-// bridge changes in docs/benchmarks.md). Each build runs in its own base process (BizRuntime behind
+// proxy changes in docs/benchmarks.md). Each build runs in its own base process (BizRuntime behind
 // http.createServer); runs alternate ABBA; reported per build: req/s, p99, and CPU µs per request of the
 // base's main thread, of its busiest other thread (the module worker) and of the remaining threads
 // (V8 GC helpers, libuv pool).

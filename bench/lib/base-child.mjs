@@ -4,7 +4,7 @@
 // BizRuntime behind http.createServer with the same dispatch, used when createBase is unavailable.
 //
 // "Direct" handlers: the bench fixtures loaded into the base process itself and called at the same point
-// where module traffic is routed (before fastify), so an A/B run differs only by the bridge + worker hop.
+// where module traffic is routed (before fastify), so an A/B run differs only by the hop into the worker.
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';

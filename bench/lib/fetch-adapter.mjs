@@ -1,5 +1,5 @@
 // Serves a web-standard `fetch(request, ctx)` handler on a Node (req, res) pair, doing the same work per
-// request as the worker side of the bridge (packages/runtime/src/worker/fetch-dispatch.ts): build Headers
+// request as the worker side does for fetch modules (packages/runtime/src/worker/fetch-adapter.ts): build Headers
 // and a Request whose signal aborts when the client goes away, call the handler, buffer a response body up
 // to 64 KiB and send it with Content-Length, stream anything larger with backpressure. This is "the same handler served directly by the base" of the
 // routed scenarios, and the HTTP layer of the separate-process baseline of the memory scenario.
@@ -28,7 +28,7 @@ export async function serveFetch(fetchHandler, ctx, req, res, url) {
     } else {
       req.resume();
     }
-    // Like the bridge: request.signal aborts when the client disconnects before the answer is complete.
+    // Like the worker side: request.signal aborts when the client disconnects before the answer is complete.
     const ac = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) ac.abort();

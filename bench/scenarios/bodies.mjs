@@ -1,5 +1,5 @@
-// Bodies through the bridge vs direct: a 64 KiB POST echoed back (inline path: one message each way)
-// and a 5 MiB streamed response (chunk messages under the credit window). A/B alternated, median of pairs.
+// Bodies through the base vs direct: a 64 KiB POST echoed back
+// and a 5 MiB streamed response (chunks under the link's credit window). A/B alternated, median of pairs.
 import { abPairs } from '../lib/ab.mjs';
 import { startBase } from '../lib/children.mjs';
 import { FETCH_HELLO, NODE_HELLO, fileUrl } from '../lib/fixtures.mjs';

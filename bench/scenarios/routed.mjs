@@ -1,5 +1,5 @@
 // Routed throughput and p99: GET /hello on a `fetch` module and on a Node-handler module through the
-// bridge, vs the same handler served directly by the base process (A/B alternated, median of pairs).
+// base (the socket link into the worker), vs the same handler served directly by the base process (A/B alternated, median of pairs).
 // Budget (design.md): routed request throughput to a fetch module ≥ 0.7× direct.
 import { abPairs } from '../lib/ab.mjs';
 import { startBase } from '../lib/children.mjs';

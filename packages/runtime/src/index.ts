@@ -1,6 +1,6 @@
 /**
- * `@nodeark/runtime`: the biz host. Bundles, the registry and state machine, module workers, the request
- * bridge, the routing table and the lifecycle event stream.
+ * `@nodeark/runtime`: the biz host. Bundles, the registry and state machine, module workers, the
+ * socket link into each module's own node:http server, the routing table and the lifecycle event stream.
  * @packageDocumentation
  */
 export { redactUrl } from './bundle/redact-url.js';

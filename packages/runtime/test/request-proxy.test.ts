@@ -31,7 +31,7 @@ function raw(path: string, headers: Record<string, string> = {}): Promise<{ stat
 describe.each([
   ['fetch', 'fetch-app'],
   ['node handler', 'node'],
-])('the bridge with a %s module', (_kind, prefix) => {
+])('the proxy with a %s module', (_kind, prefix) => {
   it('strips the prefix and passes x-forwarded-prefix and the query', async () => {
     const res = await fetch(`${h.url}/${prefix}/?a=1&b=2`);
     expect(res.status).toBe(200);
