@@ -32,6 +32,7 @@ const server = createServer((req, res) => {
     res.end(page);
   } else if (path === '/feed' && req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.flushHeaders(); // the head goes out now, not with the first message
     for (const m of history) res.write(`data: ${JSON.stringify(m)}\n\n`);
     feeds.add(res);
     req.on('close', () => feeds.delete(res));

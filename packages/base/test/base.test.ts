@@ -38,6 +38,27 @@ function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 describe('createBase', () => {
+  it('serves the real-app examples (Express, NestJS, socket.io chat with SSE) as static modules', async () => {
+    const dir = await staticDir('biz-express', 'biz-nest', 'biz-chat');
+    base = await createBase({ env: {}, config: config({ 'com.alipay.sofa.ark.static.biz.dir': dir }) });
+    const { url } = await base.listen();
+    const redirect = await fetch(`${url}/express/`, { redirect: 'manual' });
+    expect(redirect.headers.get('location')).toBe('/express/todos');
+    const created = await fetch(`${url}/express/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"t"}' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/express/todos/2');
+    expect(await (await fetch(`${url}/nest/greetings/1`)).json()).toEqual({ id: 1, text: 'bonjour' });
+    expect((await fetch(`${url}/nest/greetings/x`)).status).toBe(400);
+    const feed = await fetch(`${url}/chat/feed`);
+    expect(feed.headers.get('content-type')).toBe('text/event-stream');
+    const reader = feed.body!.getReader();
+    expect((await fetch(`${url}/chat/say`, { method: 'POST', body: 'hi there' })).status).toBe(204);
+    let text = '';
+    while (!text.includes('hi there')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('"from":"http"');
+    await reader.cancel();
+  });
+
   it('deploys static modules in priority order and serves them under their context paths', async () => {
     const dir = await staticDir('biz-hello', 'biz-node-handler', 'biz-health');
     base = await createBase({ env: {}, config: config({ 'com.alipay.sofa.ark.static.biz.dir': dir }) });
