@@ -5,6 +5,7 @@
  *
  * Prefer `createBase()` for a dedicated base: it routes module traffic before fastify's router at all.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { assemble } from './assemble.js';
 import type { NodearkConfig } from './config/load-config.js';
@@ -46,6 +47,15 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
 
   routeUpgrades(app.server, runtime);
   app.addHook('onRequest', async (request, reply) => {
+    if (isUpgrade(request.raw)) {
+      // An upgrade reaches the hooks only when another 'upgrade' listener (such as @fastify/websocket) routes
+      // it through fastify. nodeark's own listener relays those under a module's path: leave them alone.
+      if (runtime.isModulePath(request.raw.url)) {
+        reply.hijack();
+        return reply;
+      }
+      return undefined;
+    }
     if (runtime.handle(request.raw, reply.raw)) {
       reply.hijack();
       return reply;
@@ -81,6 +91,12 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
     await services.closeServices();
   });
 };
+
+/** An HTTP `Upgrade` request (`Connection: upgrade` and an `Upgrade` header). */
+function isUpgrade(req: IncomingMessage): boolean {
+  const connection = req.headers.connection;
+  return req.headers.upgrade !== undefined && connection !== undefined && /(^|,)\s*upgrade\s*(,|$)/i.test(connection);
+}
 
 // Not encapsulated: the onRequest hook must see every request of the app (fastify-plugin's skip-override).
 (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

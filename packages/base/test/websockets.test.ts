@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fastify, type FastifyInstance } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
 import WebSocket from 'ws';
 import { io as ioClient, type Socket as IoSocket } from 'socket.io-client';
 import { createBase, nodearkPlugin, type NodearkBase } from 'nodeark';
@@ -142,6 +143,25 @@ describe('WebSockets with nodearkPlugin', () => {
     expect(await roundTrip(ws, 'embedded')).toBe('1.0.0:embedded');
     expect(await (await fetch(`${url}/api/own`)).json()).toEqual({ own: true });
     await expect(connect(`${url.replace('http', 'ws')}/api/own`)).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('nodearkPlugin next to the host app’s own @fastify/websocket', () => {
+  it('relays module upgrades once, and leaves the host’s WebSocket routes to it', async () => {
+    app = fastify();
+    await app.register(fastifyWebsocket);
+    app.register(async (scope) => {
+      scope.get('/host-ws', { websocket: true }, (socket) => socket.on('message', (m: Buffer) => socket.send(`host:${m}`)));
+    });
+    await app.register(nodearkPlugin, { env: {}, config: await config() });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    expect((await app.nodeark.runtime.install({ bizUrl: v1 })).code).toBe('SUCCESS');
+    const host = await connect(`${url.replace('http', 'ws')}/host-ws`);
+    expect(await roundTrip(host, 'a')).toBe('host:a');
+    const mod = await connect(`${url.replace('http', 'ws')}/wsv/`);
+    expect(await roundTrip(mod, 'b')).toBe('1.0.0:b');
+    expect(await roundTrip(mod, 'c')).toBe('1.0.0:c');
+    expect(await roundTrip(host, 'd')).toBe('host:d');
   });
 });
 

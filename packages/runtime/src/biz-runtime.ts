@@ -523,6 +523,11 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     return true;
   }
 
+  /** True when a request URL lies under a module's context path (installed, starting or broken). */
+  isModulePath(url: string | undefined): boolean {
+    return this.match(url) !== undefined;
+  }
+
   /** The route of a request URL: its entry, the URL without the prefix, and the prefix. */
   private match(url: string | undefined): { route: RouteEntry; rest: string; prefix: string } | undefined {
     if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return undefined;
