@@ -188,7 +188,7 @@ describe('diagnostics', () => {
     }) as typeof process.stdout.write;
     try {
       await h.runtime.install({ bizUrl: fixtureUrl('console-app') });
-      await waitFor(() => lines.some((l) => l.includes('hello from console.log')));
+      await waitFor(() => lines.some((l) => l.includes('hello from console.log')) && lines.some((l) => l.includes('hello from console.error')));
     } finally {
       process.stdout.write = write;
     }
