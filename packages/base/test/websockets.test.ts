@@ -151,7 +151,9 @@ describe('nodearkPlugin next to the host app’s own @fastify/websocket', () => 
     app = fastify();
     await app.register(fastifyWebsocket);
     app.register(async (scope) => {
-      scope.get('/host-ws', { websocket: true }, (socket) => socket.on('message', (m: Buffer) => socket.send(`host:${m}`)));
+      scope.get('/host-ws', { websocket: true }, (socket) => {
+        socket.on('message', (m: Buffer) => socket.send(`host:${m}`));
+      });
     });
     await app.register(nodearkPlugin, { env: {}, config: await config() });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -8,7 +8,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fixture, fixtureUrl, startHarness, type Harness } from './helpers/harness.js';
+import { fixture, fixtureUrl, startHarness, waitFor, type Harness } from './helpers/harness.js';
 
 let h: Harness;
 let trusted: Harness;
@@ -97,6 +97,25 @@ describe('x-forwarded-* and the client connection', () => {
     }
     agent.destroy();
     expect(new Set(ports).size).toBe(1);
+  });
+  it('closes the module connections of a client connection when it closes, for every module it visited', async () => {
+    const links = (): number[] =>
+      ['inspect', 'inspect-norewrite'].map((path) => {
+        const route = (h.runtime as unknown as { routes: { get(p: string): { host?: { link: { size: number } } } } }).routes.get(path);
+        return route?.host?.link.size ?? -1;
+      });
+    // Other tests' keep-alive clients may still hold connections (or be releasing them): settle, then count.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = links();
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    for (const path of ['/inspect/seen', '/inspect-norewrite/seen', '/inspect/seen']) {
+      await new Promise<void>((resolve, reject) => {
+        httpRequest(`${h.url}${path}`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+      });
+    }
+    expect(links()).toEqual(before.map((n) => n + 1));
+    agent.destroy();
+    await waitFor(() => links().every((n, i) => n === before[i]));
   });
 });
 

@@ -60,7 +60,6 @@ interface ProxyRequestOptions extends RequestOptions {
 }
 
 let clientSeq = 0;
-const clientKeys = new WeakMap<object, string>();
 
 class LinkAgent extends Agent {
   constructor(private readonly link: SocketLink) {
@@ -112,6 +111,8 @@ export class ModuleProxy {
   private closedReason = '';
   private drainWaiters: Array<() => void> = [];
   private readonly agent: LinkAgent;
+  /** Pool keys of the client connections this module has served (each releases its pool on close). */
+  private readonly clientKeys = new WeakMap<object, string>();
 
   constructor(
     private readonly link: SocketLink,
@@ -122,10 +123,10 @@ export class ModuleProxy {
 
   /** The pool key of a client connection (released when it closes). */
   private keyOf(socket: IncomingMessage['socket']): string {
-    let key = clientKeys.get(socket);
+    let key = this.clientKeys.get(socket);
     if (key === undefined) {
       key = `c${++clientSeq}`;
-      clientKeys.set(socket, key);
+      this.clientKeys.set(socket, key);
       const k = key;
       socket.once('close', () => this.agent.release(k));
     }
