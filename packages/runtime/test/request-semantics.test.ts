@@ -163,6 +163,21 @@ describe('requests', () => {
     expect(JSON.parse(result.text)).toEqual({ size: 100_000, expect: '100-continue' });
   });
 
+  it('runs req.setTimeout on the module connection: a stalled upload gets the module\'s 408', async () => {
+    const t0 = Date.now();
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${h.url}/inspect/slow-body`, { method: 'POST', headers: { 'content-length': '1000' } }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.write('only the first bytes');
+    });
+    expect(res).toEqual({ status: 408, body: 'request body timed out' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+  });
+
   it('answers a synchronous throw in a handler with 500 and keeps the module serving', async () => {
     const r = await get(`${h.url}/inspect/throw`);
     expect(r.status).toBe(500);
