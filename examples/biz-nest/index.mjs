@@ -1,7 +1,7 @@
 // A NestJS app as a module. In TypeScript you would write @Controller('greetings') and @Get(); this file is
 // plain JavaScript, so the decorators are applied as functions, exactly what TypeScript compiles them to.
-// The one nodeark-specific line is the export: `app.init()` instead of `app.listen()`, then the app's
-// http.Server as `server` (the base hands it its connections).
+// The one difference from a standalone Nest app: `export default app` instead of `app.listen(3000)`;
+// nodeark calls `app.init()` and hands the app's http.Server its connections.
 import 'reflect-metadata';
 import { Controller, Get, Module, NotFoundException, Param, ParseIntPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -32,9 +32,5 @@ class AppModule {}
 Module({ controllers: [GreetingsController] })(AppModule);
 
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
-await app.init(); // not app.listen()
 
-export default {
-  server: app.getHttpServer(),
-  stop: () => app.close(),
-};
+export default app; // not app.listen()

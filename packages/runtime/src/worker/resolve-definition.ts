@@ -6,6 +6,7 @@
  * - a Node listener: a function with `listen`/`handle` (Express, connect) or two or more parameters → `{ handler }`;
  * - a Koa app (`callback()` and `use()`) → `{ handler: app.callback() }`;
  * - a fastify instance (`routing`, `ready()`, `server`) → `{ server: app.server }`, ready before serving;
+ * - a NestJS application (`getHttpServer()`, `init()`) → its HTTP server, `init()` before serving;
  * - an object with a `fetch` method (Hono) is already a definition.
  */
 import type { Server } from 'node:http';
@@ -45,6 +46,21 @@ function fromAppObject(v: object): BizDefinition | undefined {
         await ready.call(v);
       },
     };
+  }
+  if (typeof o['getHttpServer'] === 'function' && typeof o['init'] === 'function') {
+    // NestJS: its HTTP adapter made the server at create(); init() wires the routes (never listen()).
+    const server = (o['getHttpServer'] as () => unknown).call(v);
+    if (isHttpServer(server)) {
+      return {
+        server,
+        start: async () => {
+          await (o['init'] as () => Promise<unknown>).call(v);
+        },
+        stop: async () => {
+          await (o['close'] as (() => Promise<unknown>) | undefined)?.call(v);
+        },
+      };
+    }
   }
   return undefined;
 }
