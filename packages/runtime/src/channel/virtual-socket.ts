@@ -26,16 +26,25 @@ export interface SocketLinkPort {
 
 /** A socket-like Duplex whose bytes cross the worker boundary. */
 export class VirtualSocket extends Duplex {
+  /** The client's address, as on the base's own socket. */
   readonly remoteAddress: string;
+  /** The client's port. */
   readonly remotePort: number;
+  /** `IPv4` or `IPv6`. */
   readonly remoteFamily: string;
+  /** The base's address the client connected to. */
   readonly localAddress: string;
+  /** The base's port the client connected to. */
   readonly localPort: number;
   /** Present (true) only for a TLS client connection, like `tls.TLSSocket#encrypted`. */
   readonly encrypted?: true;
+  /** Always false: the connection exists as soon as the base opens it. */
   readonly connecting = false;
+  /** Always false (see `connecting`). */
   readonly pending = false;
+  /** Bytes received from the other end. */
   bytesRead = 0;
+  /** Bytes written to the other end. */
   bytesWritten = 0;
   /** The idle timeout set with {@link VirtualSocket.setTimeout} (ms; 0 = none). */
   timeout = 0;
@@ -204,26 +213,32 @@ export class VirtualSocket extends Duplex {
     return this;
   }
 
+  /** Accepted and ignored: batching is per event-loop turn, not Nagle's algorithm. */
   setNoDelay(_noDelay?: boolean): this {
     return this;
   }
 
+  /** Accepted and ignored: there is no TCP connection to keep alive. */
   setKeepAlive(_enable?: boolean, _initialDelay?: number): this {
     return this;
   }
 
+  /** Accepted and ignored: a link socket never holds a thread's event loop open by itself. */
   ref(): this {
     return this;
   }
 
+  /** Accepted and ignored (see `ref`). */
   unref(): this {
     return this;
   }
 
+  /** The base's local address, as `net.Socket#address()` would give it. */
   address(): { address: string; family: string; port: number } {
     return { address: this.localAddress, family: this.remoteFamily, port: this.localPort };
   }
 
+  /** `open`, `readOnly`, `writeOnly` or `closed`, like `net.Socket#readyState`. */
   get readyState(): string {
     if (this.destroyed) return 'closed';
     if (this.readable && this.writable) return 'open';
