@@ -91,16 +91,32 @@ function relayBody(ires: IncomingMessage, res: ServerResponse): void {
   queueMicrotask(() => {
     if (!ires.complete && ires.readableLength === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
   });
+  // The latest chunk is held until the next microtask: when the body's end follows in the same tick (a
+  // complete response), the chunk and the end go out in one write; otherwise it is written at once.
+  let held: Buffer | undefined;
   const resume = (): void => {
     ires.resume();
   };
-  ires.on('data', (chunk: Buffer) => {
+  const writeHeld = (): void => {
+    const chunk = held;
+    if (chunk === undefined) return;
+    held = undefined;
     if (!res.write(chunk)) {
       ires.pause();
       res.once('drain', resume);
     }
+  };
+  ires.on('data', (chunk: Buffer) => {
+    if (held !== undefined) writeHeld();
+    held = chunk;
+    queueMicrotask(writeHeld);
   });
-  ires.on('end', () => res.end());
+  ires.on('end', () => {
+    const chunk = held;
+    held = undefined;
+    if (chunk !== undefined) res.end(chunk);
+    else res.end();
+  });
   ires.on('error', () => res.destroy());
 }
 
