@@ -93,6 +93,16 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
         ...(token ? { authToken: token } : {}),
         logger: logger.child({ component: 'arklet' }),
       });
+      const host = config.get('koupleless.arklet.http.address') ?? '0.0.0.0';
+      if (!token && !isLoopback(host)) {
+        // ModuleController must reach the Arklet, hence the 0.0.0.0 default; anyone else who can reach it
+        // can install code into this process (docs/security.md § Who may drive the base).
+        logger.warn(
+          { component: 'arklet', host, url: arklet.url },
+          'the Arklet API listens beyond loopback without authentication: set nodeark.arklet.auth.token, ' +
+            'or koupleless.arklet.http.address=127.0.0.1 when only local tools drive this base',
+        );
+      }
       // ModuleController v2 tunnels, when configured (docs/kubernetes.md).
       const get = (key: string): unknown => config.get(key as ConfigKey);
       const wiring = { arklet, logger: logger.child({ component: 'tunnel' }) };
@@ -123,4 +133,9 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
     },
   };
   return services;
+}
+
+/** True for an address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

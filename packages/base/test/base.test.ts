@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, cp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pino } from 'pino';
 import { createBase, type NodearkBase } from 'nodeark';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -128,5 +129,26 @@ describe('createBase', () => {
     expect(stopped).toEqual(['slow:1.0.0']);
     await expect(fetch(`${url}/slow/`)).rejects.toThrow();
     base = undefined;
+  });
+});
+
+describe('Arklet exposure', () => {
+  async function warnings(extra: Record<string, unknown>): Promise<string[]> {
+    tmp ??= await mkdtemp(join(tmpdir(), 'nodeark-base-'));
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const b = await createBase({ env: {}, logger, config: { ...config(), 'koupleless.arklet.http.address': '127.0.0.1', ...extra } });
+    try {
+      await b.startArklet();
+    } finally {
+      await b.close();
+    }
+    return lines.filter((l) => l.includes('beyond loopback'));
+  }
+
+  it('warns when the Arklet listens beyond loopback without a token, and only then', async () => {
+    expect(await warnings({ 'koupleless.arklet.http.address': '0.0.0.0' })).toHaveLength(1);
+    expect(await warnings({ 'koupleless.arklet.http.address': '0.0.0.0', 'nodeark.arklet.auth.token': 's3cret' })).toHaveLength(0);
+    expect(await warnings({})).toHaveLength(0);
   });
 });
