@@ -53,9 +53,23 @@ export function createHealthCommand(indicators: IndicatorRegistry): CommandDefin
       try {
         if (type === '') {
           data['masterBizInfo'] = masterBizHealthMetaJson(ctx.masterBiz);
-          Object.assign(data, await indicators.collect(input.metrics));
-          Object.assign(data, bizInfo(ctx, name, version));
-          Object.assign(data, pluginInfo(name));
+          // Java runs every part and keeps one `error` key, so the last failing part's text wins: an unknown
+          // bizName without a type answers `can not find plugin`, not `can not find biz: <name>`.
+          let failure: Error | undefined;
+          const parts: Array<() => Promise<Record<string, unknown>> | Record<string, unknown>> = [
+            () => indicators.collect(input.metrics),
+            () => bizInfo(ctx, name, version),
+            () => pluginInfo(name),
+          ];
+          for (const part of parts) {
+            try {
+              Object.assign(data, await part());
+            } catch (err) {
+              if (!(err instanceof HealthLookupError || err instanceof UnknownIndicatorError)) throw err;
+              failure = err;
+            }
+          }
+          if (failure) throw failure;
         } else if (type === 'system') {
           Object.assign(data, await indicators.collect(input.metrics));
         } else if (type === 'biz') {

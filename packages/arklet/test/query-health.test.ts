@@ -164,6 +164,8 @@ describe('§9 health', () => {
     });
     // As in Java, a bizName without a type is also looked up as a plugin name (§4.2).
     expect((await h.post('health', { bizName: 'hello' })).json.message).toBe('can not find plugin');
+    // Java runs the biz and the plugin lookups; the plugin error, set last, is the one answered.
+    expect((await h.post('health', { bizName: 'no-such-biz' })).json).toEqual({ baseIdentity: BASE_ID, code: 'FAILED', message: 'can not find plugin' });
   });
 
   it('case 34: the cpu map has exactly the Java keys, the jvm map the 17 + 3 metaspace keys, typed for Go', async () => {
