@@ -109,7 +109,7 @@ export interface MqttTunnel {
   readonly stats: Readonly<MqttTunnelStats>;
   /** The heartbeat payload in `state`. */
   status(state?: BaseState): BaseStatus;
-  /** Resolves once connected (at once if connected), false after `timeoutMs`. */
+  /** Resolves once connected and subscribed to the command topics (at once if so), false after `timeoutMs`. */
   waitConnected(timeoutMs: number): Promise<boolean>;
   /** Resolves when every command received so far has been answered (or after `timeoutMs`, default 10 s). */
   idle(timeoutMs?: number): Promise<void>;
@@ -211,6 +211,8 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let baselineAsked = false;
   let offlineLogged = false;
+  /** Connected and subscribed to the command topics (what `waitConnected` waits for). */
+  let listening = false;
   const pending = new Set<Promise<void>>();
   const chains = new Map<string, Promise<void>>();
   const connectWaiters = new Set<() => void>();
@@ -240,10 +242,14 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
     stats.connects++;
     offlineLogged = false;
     logger.info({ url, clientId, topics: `${base}/+`, reconnect: stats.connects > 1 }, 'mqtt: connected to broker');
-    for (const w of connectWaiters) w();
-    connectWaiters.clear();
+    listening = false;
     client.subscribe({ [`${base}/+`]: { qos: 1 }, [`${base}/base/baseline`]: { qos: 1 } }, (err) => {
       if (err) logger.warn({ err: errInfo(err) }, 'mqtt: subscribe failed; retried on the next reconnect');
+      // Waiters learn of the connection once commands can arrive (a command published between CONNACK and
+      // SUBACK would be lost), or with the failure, which the next reconnect retries.
+      listening = !err;
+      for (const w of connectWaiters) w();
+      connectWaiters.clear();
     });
     // Heartbeat at once on every (re)connect, then on the period (Java: initial delay 0 after the first connect).
     heartbeat();
@@ -255,6 +261,9 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
       baselineAsked = true;
       void publish('base/queryBaseline', { ...meta });
     }
+  });
+  client.on('close', () => {
+    listening = false;
   });
   client.on('offline', () => {
     if (!stopped && !offlineLogged) {
@@ -357,7 +366,7 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
     },
     status: (state = 'activated') => statusOf(state),
     waitConnected(timeoutMs) {
-      if (client.connected) return Promise.resolve(true);
+      if (client.connected && listening) return Promise.resolve(true);
       return new Promise((resolve) => {
         const done = (): void => {
           clearTimeout(t);

@@ -219,8 +219,10 @@ const AEDES_BROKER = fileURLToPath(new URL('./fixtures/aedes-broker.mjs', import
  * (`mosquitto` or `aedes`) forces one; CI runs the MQTT tests against both. Forcing Mosquitto where it is
  * not installed fails with a clear message: these tests never skip.
  */
-export async function startBroker(options: { candidates?: string[]; kind?: 'mosquitto' | 'aedes' } = {}): Promise<Broker> {
-  const forced = options.kind ?? (process.env['NODEARK_MQTT_BROKER'] as 'mosquitto' | 'aedes' | undefined);
+export async function startBroker(options: { candidates?: string[]; kind?: 'mosquitto' | 'aedes' | 'auto' } = {}): Promise<Broker> {
+  // `auto`: Mosquitto when found, else Aedes, whatever NODEARK_MQTT_BROKER says.
+  const forced =
+    options.kind === 'auto' ? undefined : (options.kind ?? (process.env['NODEARK_MQTT_BROKER'] as 'mosquitto' | 'aedes' | undefined));
   if (forced !== undefined && forced !== 'mosquitto' && forced !== 'aedes') {
     throw new Error(`NODEARK_MQTT_BROKER must be "mosquitto" or "aedes", got "${String(forced)}"`);
   }

@@ -81,7 +81,7 @@ async function baseWithTunnel(identity: string, o: Partial<MqttTunnelOptions> = 
   return { base, tunnel, log };
 }
 
-describe('MQTT tunnel (Mosquitto)', () => {
+describe('MQTT tunnel against a real broker', () => {
   it('publishes heart every interval and queryBaseline once, QoS 1, enveloped, not retained; client id <prefix>@@@<identity>', async () => {
     const obs = await observer('koupleless_dev/#');
     const t0 = Date.now();
@@ -232,7 +232,7 @@ describe('MQTT tunnel (Mosquitto)', () => {
   });
 
   it('the broker helper falls back to Aedes when mosquitto is not installed', async () => {
-    const fallback = await startBroker({ candidates: ['/nonexistent/mosquitto'] });
+    const fallback = await startBroker({ candidates: ['/nonexistent/mosquitto'], kind: 'auto' });
     const client = connect(`mqtt://127.0.0.1:${fallback.port}`, { clientId: 'fallback-probe', reconnectPeriod: 0 });
     try {
       await new Promise<void>((resolve, reject) => {
