@@ -56,7 +56,8 @@ function peerOf(socket: IncomingMessage['socket']): SocketPeer {
 const FREE_SOCKET_TIMEOUT_MS = 30_000;
 
 interface ProxyRequestOptions extends RequestOptions {
-  nodeark: { key: string; peer: SocketPeer };
+  /** The pool key and the client connection (its address is read only when a module connection is opened). */
+  nodeark: { key: string; client: IncomingMessage['socket'] };
 }
 
 let clientSeq = 0;
@@ -72,7 +73,7 @@ class LinkAgent extends Agent {
 
   // Node's Agent calls createConnection(options, callback); returning the socket is enough.
   override createConnection(options: ProxyRequestOptions): Duplex {
-    return this.link.open(options.nodeark.peer);
+    return this.link.open(peerOf(options.nodeark.client));
   }
 
   /** Closes the idle module connections of a client connection that has closed. */
@@ -168,7 +169,7 @@ export class ModuleProxy {
       headers: requestHeaders(req, { prefix, trustProxy: this.options.trustProxy }) as unknown as RequestOptions['headers'],
       setHost: false,
       agent: this.agent,
-      nodeark: { key: this.keyOf(req.socket), peer: peerOf(req.socket) },
+      nodeark: { key: this.keyOf(req.socket), client: req.socket },
     };
     const creq = request(options);
     this.begin();
