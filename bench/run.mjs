@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// nodeark benchmark suite: every performance budget of design.md measured side by side.
+// nodeark benchmark suite: every performance budget in docs/benchmarks.md measured side by side.
 //
 //   npm run bench                          build, then every scenario (a few minutes on 2 cores)
 //   node bench/run.mjs --quick             short smoke run of every scenario

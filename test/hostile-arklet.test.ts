@@ -1,5 +1,5 @@
 /**
- * Hostile input against a real base (issue #7 item 2): a corpus of malformed Arklet requests — wrong types
+ * Hostile input against a real base: a corpus of malformed Arklet requests — wrong types
  * for every field of every command, nulls, arrays, huge and unicode strings, `../` in names and versions,
  * schemes other than file/http/https, local files outside the allowed roots. Each must get a clear JSON
  * error, write nothing outside the store, and leave the registry unchanged.

@@ -2,7 +2,7 @@
 // its worker), show-details=always so every module's components are in the answer: a probe process sends
 // requests back to back (concurrency 1, keep-alive) for a fixed time. The base alone (0 modules) first,
 // for reference.
-// Budget (design.md): /actuator/health with 50 modules p99 ≤ 10 ms.
+// Budget (docs/benchmarks.md): /actuator/health with 50 modules p99 ≤ 10 ms.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

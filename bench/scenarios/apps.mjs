@@ -1,4 +1,4 @@
-// Real apps through a base vs the same app in its own process (design.md budgets for the real-apps
+// Real apps through a base vs the same app in its own process (docs/benchmarks.md budgets for the real-apps
 // path):
 //   - an Express "hello" module routed ≥ 0.7× the same app on its own server in its own process;
 //   - WebSocket echo round trip (ws) through the base vs the same ws server on its own port: p50 ≤ 1.5×;

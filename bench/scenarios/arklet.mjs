@@ -3,7 +3,7 @@
 // createBase) while 8 `installBiz` commands run concurrently over the same Arklet API. Several rounds
 // (install 8, measure; uninstall 8, not measured) after one unmeasured warm-up round; p99 over all
 // measured samples. An idle period first, for reference.
-// Budget (design.md): Arklet health/queryAllBiz p99 ≤ 20 ms while 8 installs run.
+// Budget (docs/benchmarks.md): Arklet health/queryAllBiz p99 ≤ 20 ms while 8 installs run.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // 200 install → one request → uninstall cycles of the same module in one base: RSS (after GC) and open
 // file descriptors (/proc/<pid>/fd) sampled over time. A terminated worker must leave nothing behind.
-// Budget (design.md): flat RSS and file-descriptor count. "Flat" here: fds at the end ≤ fds after the
+// Budget (docs/benchmarks.md): flat RSS and file-descriptor count. "Flat" here: fds at the end ≤ fds after the
 // first cycle, and RSS growth over the second half of the run ≤ 5 MiB.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 // Hot install latency of a small module from a local directory and from a local .tgz (packed with
 // packBundle), vs a bare `new Worker` spawn (spawn → first message). Each iteration runs the three in a
 // rotating order inside one base process; every install is followed by an (untimed) uninstall.
-// Budget (design.md): hot install from a local file p50 ≤ 1.5× a bare worker spawn.
+// Budget (docs/benchmarks.md): hot install from a local file p50 ≤ 1.5× a bare worker spawn.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
 // the module count, after one request to each module and a GC), vs a separate Node process serving the
 // same module: its RSS, and its PSS/USS from /proc/<pid>/smaps_rollup (RSS double-counts the node binary
 // and libraries that every Node process shares).
-// Budget (design.md): memory per idle small module ≤ 0.25× a separate Node process.
+// Budget (docs/benchmarks.md): memory per idle small module ≤ 0.25× a separate Node process.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

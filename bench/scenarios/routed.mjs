@@ -1,6 +1,6 @@
 // Routed throughput and p99: GET /hello on a `fetch` module and on a Node-handler module through the
 // base (the socket link into the worker), vs the same handler served directly by the base process (A/B alternated, median of pairs).
-// Budget (design.md): routed request throughput to a fetch module ≥ 0.7× direct.
+// Budget (docs/benchmarks.md): routed request throughput to a fetch module ≥ 0.7× direct.
 import { abPairs } from '../lib/ab.mjs';
 import { startBase } from '../lib/children.mjs';
 import { FETCH_HELLO, NODE_HELLO, fileUrl } from '../lib/fixtures.mjs';

@@ -372,7 +372,7 @@ export function createActuator(options: ActuatorOptions): Actuator {
       return send(reply, r.statusCode, neg, r.body);
     }
     // A component path: hidden components are 404; STARTUP, AGG and every base indicator are plain
-    // indicators, so any further segment is 404 (spec §7.4).
+    // indicators, so any further segment is 404.
     if (!showComponents || rest.length !== 1) return notFound(reply);
     const name = rest[0]!;
     if (!registry.has(name) || !members(group).includes(name)) return notFound(reply);

@@ -1,5 +1,5 @@
 /**
- * AGG (`arkBizAggregate` / `compositeAllBiz`, spec §3): every installed module's indicators, evaluated inside
+ * AGG (`arkBizAggregate` / `compositeAllBiz`): every installed module's indicators, evaluated inside
  * its worker by the runtime, all modules concurrently, each module bounded by an outer timeout on top of the
  * runtime's per-indicator timeout. Membership does not depend on the biz state: `deactivated` modules are
  * included; modules being uninstalled are not (Java drops them at `BeforeBizStopEvent`).
@@ -10,7 +10,7 @@ import type { ActuatorConfig } from './config.js';
 import { isStopping } from './lifecycle.js';
 import { kouplelessAggregate, uniformCode } from './status.js';
 
-/** The Java detail of a module without a usable context (spec §3.2). */
+/** The Java detail of a module without a usable context. */
 export const NOT_REFRESHED = { applicationContext: "haven't refreshed" } as const;
 
 type AggConfig = Pick<ActuatorConfig, 'aggregateIndicatorFormat' | 'startingBiz' | 'aggregateIncludeBroken'>;
@@ -97,7 +97,7 @@ export class BizAggregate {
       return this.config.startingBiz === 'down' ? { status: 'DOWN', details: { ...NOT_REFRESHED } } : { status: 'UNKNOWN' };
     }
     if (b.bizState === 'broken' && lastReason(b) === 'Install Failed') {
-      // Kept after a failed start (keepBrokenBiz): Java's closed context (spec §3.4, case 25).
+      // Kept after a failed start (keepBrokenBiz): Java's closed context.
       return { status: 'DOWN', details: { ...NOT_REFRESHED } };
     }
     const h = await this.moduleHealth(b);

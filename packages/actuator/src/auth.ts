@@ -1,5 +1,5 @@
 /**
- * `when-authorized` (spec §7.3): a request is authorized when it carries a known credential (HTTP Basic for
+ * `when-authorized`: a request is authorized when it carries a known credential (HTTP Basic for
  * `spring.security.user.*`, or `Authorization: Bearer <nodeark.actuator.security.token>`, or whatever the
  * base's own `authorize` hook accepts) and either no roles are configured or the principal has one of them.
  * Unknown or wrong credentials are treated as anonymous (health must stay answerable for probes).

@@ -81,7 +81,7 @@ export function readinessIndicator(a: Availability): BaseHealthIndicator {
 
 /**
  * Runs one base indicator bounded by `timeoutMs`: a throw is DOWN with `error: "<Name>: <message>"` (spec
- * §7.9), a timeout is UNKNOWN with the reason, a malformed result is UNKNOWN.
+ *), a timeout is UNKNOWN with the reason, a malformed result is UNKNOWN.
  */
 export async function runIndicator(fn: BaseHealthIndicator, timeoutMs: number): Promise<HealthResult> {
   let timer: NodeJS.Timeout | undefined;

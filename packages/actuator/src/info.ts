@@ -1,5 +1,5 @@
 /**
- * `/actuator/info` (spec §4.2-4.3): `arkBizInfo` (every registered biz, the base included, states upper
+ * `/actuator/info`: `arkBizInfo` (every registered biz, the base included, states upper
  * case), `arkPluginInfo` (the nodeark packages and the plugins the base registers), plus Spring's `env`
  * (`info.*`), `git` and `build` contributors where their files exist, and the base's own contributors.
  */

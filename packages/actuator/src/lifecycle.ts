@@ -1,6 +1,6 @@
 /**
- * Base and module lifecycle as the actuator sees it: the STARTUP component's state (spec §2) and the base's
- * liveness / readiness with the `withAllBizReadiness` coupling (spec §5.2), both driven by the runtime's
+ * Base and module lifecycle as the actuator sees it: the STARTUP component's state and the base's
+ * liveness / readiness with the `withAllBizReadiness` coupling, both driven by the runtime's
  * `transition` events, mapped onto the SOFAArk events the Java code listens to:
  *
  * | runtime transition                                   | SOFAArk event                  |
@@ -65,7 +65,7 @@ export class StartupTracker {
     this.removal.set(identity, t);
   }
 
-  /** The component status (spec §2.3). */
+  /** The component status. */
   status(): StartupStatus {
     if (!this.config.withAllBizReadiness) return this.base;
     const values = [...this.biz.values()];
@@ -82,7 +82,7 @@ export class StartupTracker {
 
 /**
  * Base availability (Spring's `ApplicationAvailability`) plus Koupleless's `BaseProbeAvailabilityStateHandler`
- * (spec §5.2), active only when `withAllBizReadiness` is on.
+ *, active only when `withAllBizReadiness` is on.
  */
 export class Availability {
   liveness: LivenessState = 'BROKEN';

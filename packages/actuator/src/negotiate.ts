@@ -1,5 +1,5 @@
 /**
- * Content negotiation of actuator endpoints (spec §7.6): producible types in order v3, v2, plain JSON.
+ * Content negotiation of actuator endpoints: producible types in order v3, v2, plain JSON.
  * No `Accept` or a wildcard → v3; `application/json` → JSON with the v3 body; v2 → v2; nothing matching → 406.
  */
 

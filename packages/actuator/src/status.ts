@@ -1,5 +1,5 @@
 /**
- * Spring Boot's status model (spec §7.1, §7.2): codes compared after normalisation (lower case, letters
+ * Spring Boot's status model: codes compared after normalisation (lower case, letters
  * and digits only), aggregation by an ordered list, and the status → HTTP code mapping.
  */
 
@@ -42,7 +42,7 @@ export class HttpCodeStatusMapper {
 }
 
 /**
- * The Koupleless per-module / AGG rule (spec §3.2-3.3, Q6 recommendation): any DOWN → DOWN; otherwise any
+ * The Koupleless per-module / AGG rule: any DOWN → DOWN; otherwise any
  * UNKNOWN → UNKNOWN; otherwise UP. OUT_OF_SERVICE and custom codes leave it UP. Order-independent.
  */
 export function kouplelessAggregate(statuses: Iterable<string>): 'UP' | 'DOWN' | 'UNKNOWN' {

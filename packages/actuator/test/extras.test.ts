@@ -1,5 +1,5 @@
 /**
- * Behaviour beyond the §9 cases that issue #4 asks for: slow and hanging indicators (bounded, with the
+ * Behaviour beyond the §9 cases asked for: slow and hanging indicators (bounded, with the
  * reason), concurrent module evaluation, the base's own indicators / info contributors / plugins and their
  * stable error codes, the component-name switch, when-authorized with roles and tokens, exposure, paths,
  * methods, build/git info, prepareUninstall and close().

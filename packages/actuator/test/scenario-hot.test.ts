@@ -1,7 +1,7 @@
 /**
  * spec §9.4 Scenario 3: hot deployment after the base started (case 21 is in scenario-start).
  *
- * Failed installs (cases 22-25) follow design.md: a module whose start fails becomes `broken` and is
+ * Failed installs (cases 22-25) follow docs/module-contract.md: a module whose start fails becomes `broken` and is
  * removed (`stopped`) at once unless the runtime keeps broken modules (`keepBrokenBiz`, the counterpart of
  * `sofa.ark.auto.uninstall.when.failed.enable=false`). The Java "uninstall window" (the silence sleep between
  * `BeforeBizStopEvent` and `AfterBizStopEvent`) is `silenceSecondsBeforeUninstall`: the removed module's
@@ -83,7 +83,7 @@ describe('Scenario 3: hot deployment after base start', () => {
     await base.install('biz1');
     const err = await base.installBg('biz2', { START_FAIL: 'boom' });
     expect(err).toBeInstanceOf(Error);
-    expect(base.runtime.get('biz2', '0.0.1-SNAPSHOT')).toBeUndefined(); // removed by the runtime (design.md)
+    expect(base.runtime.get('biz2', '0.0.1-SNAPSHOT')).toBeUndefined(); // removed by the runtime (docs/module-contract.md)
     const r = await base.get('/actuator/health');
     expect(r.status).toBe(200);
     expect(r.json.status).toBe('UP');

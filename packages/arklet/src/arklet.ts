@@ -1,7 +1,7 @@
 /**
- * `createArklet`: the Arklet command server of a base (`spec/arklet-protocol.md`). It owns the command
- * registry (built-ins of §3 plus custom commands), the health indicators (§4), the per-identity coordinator
- * and the async operation records (§1.6), and the HTTP tunnel (§1).
+ * `createArklet`: the Arklet command server of a base (docs/arklet-api.md). It owns the command
+ * registry (built-ins of plus custom commands), the health indicators, the per-identity coordinator
+ * and the async operation records, and the HTTP tunnel.
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
@@ -66,12 +66,12 @@ export interface Arklet {
   /** The `baseIdentity` of the envelopes. */
   readonly baseIdentity: string;
   /**
-   * Registers a custom command, routable at `POST /<id>` and listed by `help` (§9 case 43).
-   * A blank id or description, or an id already registered, is refused (§9 case 44).
+   * Registers a custom command, routable at `POST /<id>` and listed by `help`.
+   * A blank id or description, or an id already registered, is refused.
    */
   registerCommand<S extends TSchema = AnyObjectSchema>(def: CommandDefinition<S, unknown>): void;
   /**
-   * Registers a custom health indicator: its map appears in `healthData` under `id` (§9 case 35) and can be
+   * Registers a custom health indicator: its map appears in `healthData` under `id` and can be
    * selected through `metrics`. A blank or taken id (`cpu`, `jvm`, …) is refused.
    */
   registerHealthIndicator(id: string, fn: HealthIndicatorFn): void;

@@ -1,8 +1,8 @@
 /**
- * The default `baseIdentity` (`spec/arklet-protocol.md` §5.1): Java uses a non-loopback IPv4 address of
+ * The default `baseIdentity` (docs/arklet-api.md): Java uses a non-loopback IPv4 address of
  * the machine. nodeark takes the first non-internal IPv4 address of `os.networkInterfaces()` (in
  * interface order), else the host name. Override it with the `baseIdentity` option; it must equal the
- * identity the base sends in its heartbeat (§9 case 7).
+ * identity the base sends in its heartbeat.
  */
 import { hostname, networkInterfaces } from 'node:os';
 

@@ -1,7 +1,7 @@
 /**
  * Runtime snapshots → the JSON shapes of the Arklet wire: the full `BizModel` dump of `bizInfos[]`
- * (`spec/arklet-protocol.md` §2.3), the `queryAllBiz` `BizInfo` (§2.4), `BizStateRecord` (§2.5) and the
- * health `BizHealthMeta` (§4.3). Keys are written in alphabetical order like fastjson.
+ * (docs/arklet-api.md), the `queryAllBiz` `BizInfo`, `BizStateRecord` and the
+ * health `BizHealthMeta`. Keys are written in alphabetical order like fastjson.
  */
 import type { BizSnapshot, BizStateRecord } from '@nodeark/runtime';
 import type { BizHealthMetaJson, BizInfoJson, BizModelJson, BizStateRecordJson, MasterBizInfo } from './types.js';
@@ -23,13 +23,13 @@ export function displayBizUrl(bizUrl: string): string {
   }
 }
 
-/** One state record (§2.5). */
+/** One state record. */
 export function stateRecordJson(r: BizStateRecord): BizStateRecordJson {
   return { changeTime: Math.trunc(r.changeTime), message: r.message, reason: r.reason, state: r.state };
 }
 
 /**
- * A `bizInfos[]` element (§2.3, TS-REC field set). `bizTempWorkDir` is the module directory, `mainClass`
+ * A `bizInfos[]` element. `bizTempWorkDir` is the module directory, `mainClass`
  * the entry file; the Java class-loading members are present and empty (`[]`, `false`) because typed Go
  * clients declare them (`ARKCTL:v1/service/ark/types.go`).
  */
@@ -60,7 +60,7 @@ export function bizModelJson(b: BizSnapshot): BizModelJson {
   };
 }
 
-/** A `queryAllBiz` element (§2.4). */
+/** A `queryAllBiz` element. */
 export function bizInfoJson(b: BizSnapshot): BizInfoJson {
   return {
     bizName: b.bizName,
@@ -72,12 +72,12 @@ export function bizInfoJson(b: BizSnapshot): BizInfoJson {
   };
 }
 
-/** A health `BizHealthMeta` (§4.3) of a module. */
+/** A health `BizHealthMeta` of a module. */
 export function bizHealthMetaJson(b: BizSnapshot): BizHealthMetaJson {
   return { bizName: b.bizName, bizState: b.bizState, bizVersion: b.bizVersion, webContextPath: b.webContextPath };
 }
 
-/** The master biz (the base itself) as `BizHealthMeta`: always `activated`, context path `/` (§4.3, §11.2). */
+/** The master biz (the base itself) as `BizHealthMeta`: always `activated`, context path `/`. */
 export function masterBizHealthMetaJson(m: MasterBizInfo): BizHealthMetaJson {
   return { bizName: m.bizName, bizState: 'activated', bizVersion: m.bizVersion, webContextPath: '/' };
 }

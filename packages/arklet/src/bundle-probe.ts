@@ -1,9 +1,9 @@
 /**
  * Reads a bundle's declared identity and priority without installing it: stage it into a private temp
  * directory, read its `package.json`, dispose. Used by installBiz when the request has no bizName/bizVersion
- * (`spec/arklet-protocol.md` §3.2 validation step 4: the identity is needed before the lock is taken) and
- * by batchInstallBiz to group items by priority (§3.8 step 1). Like Java, this reads the bundle once more
- * than the install itself does (§10.10). The runtime's bundle policy (allowed hosts and roots,
+ * (docs/arklet-api.md validation step 4: the identity is needed before the lock is taken) and
+ * by batchInstallBiz to group items by priority. Like Java, this reads the bundle once more
+ * than the install itself does. The runtime's bundle policy (allowed hosts and roots,
  * integrity-required) is checked first, then its limits, download options and schemes apply: the probe
  * never reads a bundle the install itself would refuse to read.
  */

@@ -1,11 +1,11 @@
 /**
  * The transport-independent command core: the registry of command handlers and the processing pipeline
- * of `spec/arklet-protocol.md` §1.6 (Java `CommandServiceImpl.process`). The HTTP server and, later, the
+ * of docs/arklet-api.md (Java `CommandServiceImpl.process`). The HTTP server and, later, the
  * MQTT tunnel only turn bytes into `execute(commandId, input)` and its envelope back into bytes.
  *
  * Pipeline: look up → normalise the input (null body, null members) → check types against the command's
  * TypeBox schema → the command's own validation (Java order and messages) → for biz-ops commands, the
- * per-identity lock (sync) or an async operation record → handle → envelope (§1.5).
+ * per-identity lock (sync) or an async operation record → handle → envelope.
  */
 import type { Static, TRecord, TSchema, TString, TUnknown } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -20,7 +20,7 @@ import type { ArkletLogger, ArkletResponse, CommandModelJson, CommandOutput, Mas
 
 /** What every handler can use. */
 export interface CommandContext {
-  /** The `baseIdentity` of the envelopes (§5.1). */
+  /** The `baseIdentity` of the envelopes. */
   readonly baseIdentity: string;
   /** The biz host. */
   readonly runtime: BizRuntime;
@@ -41,7 +41,7 @@ export type AnyObjectSchema = TRecord<TString, TUnknown>;
  *
  * A biz-ops command (`bizOps: true`, Java `ArkBizOps`) has an input with `bizName`, `bizVersion`, `async`
  * and `requestId` (Java `ArkBizMeta`): it runs under the per-identity lock, and with `async: true` it runs
- * in the background behind an operation record readable through `queryBizOps` (§1.6).
+ * in the background behind an operation record readable through `queryBizOps`.
  */
 export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unknown> {
   /** Non-blank and unique. */
@@ -50,7 +50,7 @@ export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unkn
   description: string;
   /** Schema of the input object; members are type-checked before `validate` runs. Default: any object. */
   input?: S;
-  /** Lock per `bizName:bizVersion`, support `async` + `requestId` (§1.6). */
+  /** Lock per `bizName:bizVersion`, support `async` + `requestId`. */
   bizOps?: boolean;
   /**
    * What an absent or `null` body means: by default the command gets `{}`. With a message, the request
@@ -62,11 +62,11 @@ export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unkn
    * answer `CMD_PROCESS_INTERNAL_ERROR`. May fill in members (installBiz fills the bundle's identity).
    */
   validate?(input: Static<S>, ctx: CommandContext): void | Promise<void>;
-  /** Runs the command. A thrown error answers `CMD_PROCESS_INTERNAL_ERROR` (§1.5). */
+  /** Runs the command. A thrown error answers `CMD_PROCESS_INTERNAL_ERROR`. */
   handle(input: Static<S>, ctx: CommandContext): CommandOutput<O> | Promise<CommandOutput<O>>;
 }
 
-/** Java `ArkBizMeta`: the members every biz-ops input has (§1.6). */
+/** Java `ArkBizMeta`: the members every biz-ops input has. */
 export const ArkBizMetaSchema = Type.Object({
   bizName: Type.Optional(Type.String({ maxLength: 256 })),
   bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
@@ -103,7 +103,7 @@ export class CommandRegistry {
 
   /**
    * Registers a command (Java `registerCommandHandler`): id and description must be non-blank, the id must
-   * be new (`handler id (<id>) duplicated`, §9 case 44).
+   * be new (`handler id (<id>) duplicated`).
    */
   register<S extends TSchema = AnyObjectSchema>(def: CommandDefinition<S, unknown>): void {
     if (!isPlainObject(def as unknown)) throw new ERR_ARKLET_INVALID_COMMAND('the definition must be an object');
@@ -127,7 +127,7 @@ export class CommandRegistry {
     return this.commands.has(id);
   }
 
-  /** Every command as `help` lists it (§3.1), in registration order. */
+  /** Every command as `help` lists it, in registration order. */
   list(): CommandModelJson[] {
     return [...this.commands.values()].map((c) => ({ desc: c.description, id: c.id }));
   }
@@ -187,7 +187,7 @@ export class CommandRegistry {
   ): Promise<CommandOutput<unknown>> {
     const key = lockKey(input['bizName'], input['bizVersion']);
     if (input['async'] === true) {
-      // §1.6 async: one record per requestId, the work runs in the background.
+      // async: one record per requestId, the work runs in the background.
       const requestId = input['requestId'] as string;
       if (this.records.get(requestId)) {
         return { code: 'FAILED', message: `The request corresponding to the requestId(${requestId}) has been executed.` };
@@ -198,7 +198,7 @@ export class CommandRegistry {
         record.threadName = `arklet-biz-ops-${++this.opSeq}`;
         const lock = this.coordinator.tryLock(key, def.id);
         if (!lock.ok) {
-          // design.md deviation: Java leaves this record INITIALIZED forever; nodeark marks it FAILED.
+          // a deviation listed in docs/arklet-api.md: Java leaves this record INITIALIZED forever; nodeark marks it FAILED.
           record.fail('command conflict, exist unfinished command for this biz');
           record.markFinished();
           return;

@@ -1,7 +1,7 @@
 /**
- * The per-identity coordinator of biz operations (`spec/arklet-protocol.md` §1.6, Java
+ * The per-identity coordinator of biz operations (docs/arklet-api.md, Java
  * `BizOpsCommandCoordinator`): at most one biz-ops command runs per `bizName:bizVersion` key; a second one
- * is refused at once, never queued. Different versions of one name do not conflict (§9 case 37).
+ * is refused at once, never queued. Different versions of one name do not conflict.
  *
  * Unlike Java, a lock is released through the token its owner received, so a refused request can never
  * release the lock of the command that is running (Java's async conflict path unlocks in `finally`).
@@ -16,7 +16,7 @@ export function lockKey(bizName: unknown, bizVersion: unknown): string {
 /** The result of {@link BizOpsCoordinator.tryLock}. */
 export type LockAttempt = { ok: true; release: () => void } | { ok: false; running: string };
 
-/** The conflict message of a refused synchronous command (§1.6, §9 case 36), exact Java text. */
+/** The conflict message of a refused synchronous command, exact Java text. */
 export function conflictMessage(key: string, commandId: string, runningCommandId: string): string {
   return `FAILED:${key} ${commandId} conflict, exist unfinished command(${runningCommandId}) for this biz`;
 }
@@ -44,7 +44,7 @@ export class BizOpsCoordinator {
     return this.locks.get(key)?.commandId;
   }
 
-  /** How many keys are locked (0 when idle: §9 case 38). */
+  /** How many keys are locked (0 when idle:). */
   get size(): number {
     return this.locks.size;
   }

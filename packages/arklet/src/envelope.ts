@@ -1,16 +1,16 @@
 /**
- * Builders of the response envelope (`spec/arklet-protocol.md` §2.1) for each row of the outcome matrix
- * (§1.5). Keys are inserted in alphabetical order, the order fastjson writes them (§1.4).
+ * Builders of the response envelope (docs/arklet-api.md) for each row of the outcome matrix.
+ * Keys are inserted in alphabetical order, the order fastjson writes them.
  */
 import type { ArkletResponse, CommandOutput } from './types.js';
 
-/** `{"code":"CMD_NOT_FOUND","message":"please follow the doc"}`, without baseIdentity (§1.5, §9 case 4). */
+/** `{"code":"CMD_NOT_FOUND","message":"please follow the doc"}`, without baseIdentity. */
 export function notFoundResponse(): ArkletResponse<never> {
   return { code: 'CMD_NOT_FOUND', message: 'please follow the doc' };
 }
 
 /**
- * A handler output → envelope with `baseIdentity` (§1.5 rows "Business failure" and "Success"). `message`
+ * A handler output → envelope with `baseIdentity`. `message`
  * is dropped on SUCCESS and `data` when the output has none.
  */
 export function outputResponse<T>(baseIdentity: string, output: CommandOutput<T>): ArkletResponse<T> {
@@ -22,7 +22,7 @@ export function outputResponse<T>(baseIdentity: string, output: CommandOutput<T>
 
 /**
  * Any thrown value → `{"code":"CMD_PROCESS_INTERNAL_ERROR","errorStackTrace":…,"message":"Internal Error: …"}`
- * without baseIdentity (§1.5 rows "validation", "null input", "handler threw").
+ * without baseIdentity.
  */
 export function internalErrorResponse(err: unknown): ArkletResponse<never> {
   return {

@@ -1,22 +1,22 @@
 /**
  * The Arklet's error registry (`NODEARK_ERR_ARKLET_*`), built with the runtime's `createError` so every
  * error carries a stable `code` and an HTTP status. On the Arklet wire these never change the HTTP status
- * (`spec/arklet-protocol.md` §1.4: every command outcome is HTTP 200); they surface as
- * `CMD_PROCESS_INTERNAL_ERROR` with `message: "Internal Error: <message>"` (§1.5). Registration and
+ * (docs/arklet-api.md: every command outcome is HTTP 200); they surface as
+ * `CMD_PROCESS_INTERNAL_ERROR` with `message: "Internal Error: <message>"`. Registration and
  * startup errors are thrown to the embedding code.
  */
 import { createError } from '@nodeark/runtime';
 
 /**
  * A command input failed validation. The message is the exact Java text where the spec gives one
- * (`bizUrl should not be blank`, §3.2) or names the offending field (`args[0] must be a string (got number)`).
+ * (`bizUrl should not be blank`) or names the offending field (`args[0] must be a string (got number)`).
  */
 export const ERR_ARKLET_VALIDATION = createError('NODEARK_ERR_ARKLET_VALIDATION', '%s', 400);
 
-/** The request body is not JSON, or not a JSON object (design.md deviation: Java never answers). */
+/** The request body is not JSON, or not a JSON object (a deviation listed in docs/arklet-api.md: Java never answers). */
 export const ERR_ARKLET_BAD_JSON = createError('NODEARK_ERR_ARKLET_BAD_JSON', '%s', 400);
 
-/** `registerCommand` with a blank id or description, or a malformed definition (spec §3 registration rules). */
+/** `registerCommand` with a blank id or description, or a malformed definition. */
 export const ERR_ARKLET_INVALID_COMMAND = createError('NODEARK_ERR_ARKLET_INVALID_COMMAND', 'Invalid command definition: %s', 500);
 
 /** `registerCommand` with an id that is already registered (Java: `handler id (<id>) duplicated`). */
@@ -28,7 +28,7 @@ export const ERR_ARKLET_INVALID_INDICATOR = createError('NODEARK_ERR_ARKLET_INVA
 /** The configured port is not an integer in 0..65535. */
 export const ERR_ARKLET_INVALID_PORT = createError('NODEARK_ERR_ARKLET_INVALID_PORT', 'Invalid Arklet port %s: %s', 500);
 
-/** The explicit port is taken, or no port of the default range 1238..1337 is free (spec §1.1). */
+/** The explicit port is taken, or no port of the default range 1238..1337 is free. */
 export const ERR_ARKLET_PORT_UNAVAILABLE = createError('NODEARK_ERR_ARKLET_PORT_UNAVAILABLE', 'Arklet cannot listen: %s', 500);
 
 /** A command was executed after `close()`. */

@@ -1,8 +1,8 @@
 /**
- * `health` (`spec/arklet-protocol.md` §4): not a biz-ops command (no lock, no async).
+ * `health` (docs/arklet-api.md): not a biz-ops command (no lock, no async).
  *
  * Input `{type?, bizName?, bizVersion?, metrics?}`; `type` other than `system`/`biz`/`plugin` →
- * `type: <type> can not be found` (internal error). Assembly (§4.2):
+ * `type: <type> can not be found` (internal error). Assembly:
  * - no type: `masterBizInfo` + system indicators (`metrics`) + biz info + plugin info;
  * - `system`: indicators only; `biz`: biz info only; `plugin`: plugin info only.
  * Biz info: neither name nor version → `bizListInfo` of every biz *including* the master biz; name only →
@@ -18,7 +18,7 @@ import { IndicatorRegistry, UnknownIndicatorError } from './health/indicator-reg
 import { isBlank, validationError } from './input-validation.js';
 import type { BizHealthMetaJson } from './types.js';
 
-/** `health` input (§4.1). */
+/** `health` input. */
 export const HealthInputSchema = Type.Object({
   type: Type.Optional(Type.String({ maxLength: 64 })),
   bizName: Type.Optional(Type.String({ maxLength: 256 })),
@@ -28,7 +28,7 @@ export const HealthInputSchema = Type.Object({
 
 const TYPES = new Set(['system', 'biz', 'plugin']);
 
-/** A lookup failure that becomes `FAILED` with its message (§4.2). */
+/** A lookup failure that becomes `FAILED` with its message. */
 class HealthLookupError extends Error {}
 
 /** `{healthData: {…}}`. */

@@ -1,6 +1,6 @@
 /**
- * The HTTP tunnel (`spec/arklet-protocol.md` §1): a fastify server that turns `POST /<command>` into
- * `execute(command, body)` and writes the envelope. Outcome matrix (§1.5) with the deviations of design.md:
+ * The HTTP tunnel (docs/arklet-api.md): a fastify server that turns `POST /<command>` into
+ * `execute(command, body)` and writes the envelope. Outcome matrix with the deviations listed in docs/arklet-api.md:
  *
  * | request | answer |
  * |---|---|
@@ -10,9 +10,9 @@
  * | unknown command | 200 `{"code":"CMD_NOT_FOUND","message":"please follow the doc"}` |
  * | everything else | 200 and the command's envelope |
  *
- * The command is the request path without its leading `/`, percent-decoded, query ignored, matched exactly
- * (§1.2). `Content-Type` is not inspected (§1.2). Responses carry `Content-Type: application/json` and
- * `Content-Length`; keep-alive is allowed (design.md deviation: Java sends no headers and closes).
+ * The command is the request path without its leading `/`, percent-decoded, query ignored, matched exactly.
+ * `Content-Type` is not inspected. Responses carry `Content-Type: application/json` and
+ * `Content-Length`; keep-alive is allowed (a deviation listed in docs/arklet-api.md: Java sends no headers and closes).
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -22,10 +22,10 @@ import { isPlainObject } from './input-validation.js';
 import { selectPort } from './port-select.js';
 import type { ArkletLogger, ArkletResponse } from './types.js';
 
-/** The body limit of Java's `HttpObjectAggregator` (§1.2): 1 MiB. */
+/** The body limit of Java's `HttpObjectAggregator`: 1 MiB. */
 export const BODY_LIMIT = 1024 * 1024;
 
-/** The non-POST answer of §1.2 (42 bytes). */
+/** The non-POST answer of (42 bytes). */
 export const NON_POST_MESSAGE = 'POST http request only supported by arklet';
 
 /** Options of {@link startHttpServer}. */
@@ -59,7 +59,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     exposeHeadRoutes: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // A path that cannot be percent-decoded names no command (§1.2); anything else that fastify rejects
+    // A path that cannot be percent-decoded names no command; anything else that fastify rejects
     // before routing is not a POST we can serve either.
     frameworkErrors: (err, req, reply) => {
       if (req.method !== 'POST') return sendNonPost(reply);
@@ -69,7 +69,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   app.removeAllContentTypeParsers();
   // Every content type (and none) is read as bytes; JSON is parsed by the handler so that a parse error is
-  // an envelope, not a fastify 400 (§1.3 parses before the command lookup).
+  // an envelope, not a fastify 400.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
@@ -148,7 +148,7 @@ export function commandIdOf(rawUrl: string): string | undefined {
 }
 
 /**
- * The request body → the command input: an empty body or `null` → null (§1.3); otherwise strict JSON that
+ * The request body → the command input: an empty body or `null` → null; otherwise strict JSON that
  * must be an object. `__proto__` members are dropped.
  */
 export function parseBody(body: unknown): unknown {

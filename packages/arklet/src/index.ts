@@ -1,6 +1,6 @@
 /**
  * `@nodeark/arklet`: the Arklet command server, wire-compatible with the Java Koupleless Arklet
- * (`spec/arklet-protocol.md`; deliberate deviations in design.md). See `docs/arklet-api.md`.
+ * (docs/arklet-api.md; deliberate deviations listed in docs/arklet-api.md). See `docs/arklet-api.md`.
  * @packageDocumentation
  */
 export { createArklet, type Arklet, type ArkletOptions } from './arklet.js';

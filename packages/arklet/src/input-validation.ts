@@ -3,20 +3,20 @@
  * the command's own (Java-ordered) checks run, so a number where a string is expected, an array where an
  * object is expected, or a huge string is refused with a message naming the field, and nothing is touched.
  *
- * Java binds leniently (`spec/arklet-protocol.md` §1.3: numbers become strings, `"true"` becomes true);
- * nodeark accepts strict JSON only (§1.3 TS-REC). Like fastjson, a JSON `null` member counts as absent.
+ * Java binds leniently (docs/arklet-api.md: numbers become strings, `"true"` becomes true);
+ * nodeark accepts strict JSON only. Like fastjson, a JSON `null` member counts as absent.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ERR_ARKLET_VALIDATION } from './errors.js';
 
-/** A validation failure (`CommandValidationException`): surfaces as `Internal Error: <message>` (§1.5). */
+/** A validation failure (`CommandValidationException`): surfaces as `Internal Error: <message>`. */
 export function validationError(message: string): Error {
   return new ERR_ARKLET_VALIDATION(message);
 }
 
-/** sofa-ark `StringUtils.isEmpty` as used by Arklet validation: absent, `""` or whitespace only (§3.2). */
+/** sofa-ark `StringUtils.isEmpty` as used by Arklet validation: absent, `""` or whitespace only. */
 export function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
@@ -26,7 +26,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A shallow copy of `obj` without its `null` members (fastjson drops them, so defaults apply; §1.3). */
+/** A shallow copy of `obj` without its `null` members (fastjson drops them, so defaults apply;). */
 export function dropNulls(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (v !== null) out[k] = v;

@@ -1,5 +1,5 @@
 /**
- * `elapsedSpace` of installBiz / batchInstallBiz (`spec/arklet-protocol.md` §2.2). Java reports the JVM
+ * `elapsedSpace` of installBiz / batchInstallBiz (docs/arklet-api.md). Java reports the JVM
  * Metaspace bytes used after the operation minus before; the Node counterpart is the base process's V8
  * `heapUsed` after minus before (an integer, possibly negative). Module heaps live in their own workers
  * and are not part of it.

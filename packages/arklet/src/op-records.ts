@@ -1,7 +1,7 @@
 /**
- * Async operation records (`spec/arklet-protocol.md` §1.6, §3.7; Java `ProcessRecord` /
+ * Async operation records (docs/arklet-api.md; Java `ProcessRecord` /
  * `ProcessRecordHolder`). Java keeps them forever; nodeark bounds them by count and by age and evicts the
- * oldest first (design.md, deliberate deviations).
+ * oldest first (docs/module-contract.md, deliberate deviations).
  */
 import type { ProcessRecordJson, ProcessStatus } from './types.js';
 import { messageOf, stackTraceOf } from './envelope.js';
@@ -41,7 +41,7 @@ export class OpRecord {
 
   /**
    * → FAILED with a message (and the error when the operation threw). Unlike Java, this also applies to an
-   * INITIALIZED record, so a conflicting async request ends FAILED (design.md deviation).
+   * INITIALIZED record, so a conflicting async request ends FAILED (a deviation listed in docs/arklet-api.md).
    */
   fail(message: string, err?: unknown): void {
     if (this.status === 'INITIALIZED' || this.status === 'EXECUTING') this.status = 'FAILED';
@@ -68,7 +68,7 @@ export class OpRecord {
     return this.endTimestamp !== 0;
   }
 
-  /** The wire form (§3.7): alphabetical keys, absent members omitted, integer epoch-ms times. */
+  /** The wire form: alphabetical keys, absent members omitted, integer epoch-ms times. */
   toJSON(): ProcessRecordJson {
     const out: ProcessRecordJson = {
       arkBizMeta: this.arkBizMeta,

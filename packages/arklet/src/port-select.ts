@@ -1,5 +1,5 @@
 /**
- * Port selection (`spec/arklet-protocol.md` §1.1, `koupleless.arklet.http.port`): an explicitly configured
+ * Port selection (docs/arklet-api.md, `koupleless.arklet.http.port`): an explicitly configured
  * port is used as is (busy → the Arklet does not start); otherwise the first free port of
  * `[port, port + 100)`, i.e. 1238..1337 by default, probed by binding it on the same host.
  */

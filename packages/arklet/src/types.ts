@@ -1,15 +1,15 @@
 /**
- * Wire types of the Arklet API (`spec/arklet-protocol.md` §2) and the public types of the command core.
+ * Wire types of the Arklet API (docs/arklet-api.md) and the public types of the command core.
  * Property order in these interfaces is the order they are written on the wire: alphabetical, as fastjson
- * writes Java beans (§1.4).
+ * writes Java beans.
  */
 import type { BizState, BizStateReason, OperationCode } from '@nodeark/runtime';
 
-/** Envelope `code` (`spec/arklet-protocol.md` §2.1): only the enum name is serialised. */
+/** Envelope `code` (docs/arklet-api.md): only the enum name is serialised. */
 export type ResponseCode = 'SUCCESS' | 'FAILED' | 'CMD_NOT_FOUND' | 'CMD_PROCESS_INTERNAL_ERROR';
 
 /**
- * The HTTP envelope (§2.1). `baseIdentity` is present only on responses built from a handler output
+ * The HTTP envelope. `baseIdentity` is present only on responses built from a handler output
  * (SUCCESS/FAILED); `message` never on SUCCESS; `errorStackTrace` only on CMD_PROCESS_INTERNAL_ERROR.
  */
 export interface ArkletResponse<T = unknown> {
@@ -20,7 +20,7 @@ export interface ArkletResponse<T = unknown> {
   message?: string;
 }
 
-/** What a command handler returns (Java `Output<T>`, §2.1): `ofSuccess(data)`, `ofFailed(data?, msg)`. */
+/** What a command handler returns (Java `Output<T>`): `ofSuccess(data)`, `ofFailed(data?, msg)`. */
 export interface CommandOutput<T = unknown> {
   code: 'SUCCESS' | 'FAILED';
   data?: T;
@@ -28,7 +28,7 @@ export interface CommandOutput<T = unknown> {
   message?: string;
 }
 
-/** A `BizStateRecord` on the wire (§2.5): epoch-ms integer time, lowercase state, display reason. */
+/** A `BizStateRecord` on the wire: epoch-ms integer time, lowercase state, display reason. */
 export interface BizStateRecordJson {
   changeTime: number;
   message: string;
@@ -37,7 +37,7 @@ export interface BizStateRecordJson {
 }
 
 /**
- * One `bizInfos[]` element: the full sofa-ark `BizModel` dump of §2.3 (TS-REC field set), with the Java-only
+ * One `bizInfos[]` element: the full sofa-ark `BizModel` dump of (TS-REC field set), with the Java-only
  * members present and empty so that typed Go clients decode it.
  */
 export interface BizModelJson {
@@ -67,7 +67,7 @@ export interface BizModelJson {
   webContextPath: string;
 }
 
-/** A `queryAllBiz` element (§2.4). */
+/** A `queryAllBiz` element. */
 export interface BizInfoJson {
   bizName: string;
   bizState: BizState;
@@ -77,7 +77,7 @@ export interface BizInfoJson {
   webContextPath: string;
 }
 
-/** sofa-ark `ClientResponse` (§2.2), the `data` of installBiz / uninstallBiz / switchBiz. */
+/** sofa-ark `ClientResponse`, the `data` of installBiz / uninstallBiz / switchBiz. */
 export interface ClientResponseJson {
   bizInfos?: BizModelJson[];
   code: OperationCode;
@@ -86,7 +86,7 @@ export interface ClientResponseJson {
   message: string;
 }
 
-/** `batchInstallBiz` data (§3.8). */
+/** `batchInstallBiz` data. */
 export interface BatchInstallResponseJson {
   bizUrlToResponse: Record<string, ClientResponseJson>;
   code: 'SUCCESS' | 'FAILED';
@@ -94,10 +94,10 @@ export interface BatchInstallResponseJson {
   message: string;
 }
 
-/** Status of an async operation record (§3.7). */
+/** Status of an async operation record. */
 export type ProcessStatus = 'INITIALIZED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
 
-/** An async operation record as returned by the async submit and by `queryBizOps` (§3.7). */
+/** An async operation record as returned by the async submit and by `queryBizOps`. */
 export interface ProcessRecordJson {
   /** The validated input of the operation (with defaults and the bundle-read identity filled in). */
   arkBizMeta: Record<string, unknown>;
@@ -115,7 +115,7 @@ export interface ProcessRecordJson {
   throwable?: { code?: string; message: string; name: string; stackTrace: string };
 }
 
-/** `masterBizInfo` / `bizInfo` / `bizListInfo[]` of health (§4.3 `BizHealthMeta`). */
+/** `masterBizInfo` / `bizInfo` / `bizListInfo[]` of health. */
 export interface BizHealthMetaJson {
   bizName: string;
   bizState: BizState;
@@ -123,19 +123,19 @@ export interface BizHealthMetaJson {
   webContextPath: string;
 }
 
-/** A `help` element (§3.1). */
+/** A `help` element. */
 export interface CommandModelJson {
   desc: string;
   id: string;
 }
 
-/** The master biz: the base itself (design.md § Vocabulary). Its webContextPath is `/`. */
+/** The master biz: the base itself (docs/module-contract.md). Its webContextPath is `/`. */
 export interface MasterBizInfo {
   bizName: string;
   bizVersion: string;
 }
 
-/** A custom health indicator (§4.3 `Indicator`): its map appears in `healthData` under its id. */
+/** A custom health indicator: its map appears in `healthData` under its id. */
 export type HealthIndicatorFn = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /** A pino-compatible logger (the subset the Arklet uses). */

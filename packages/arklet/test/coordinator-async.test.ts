@@ -1,5 +1,5 @@
 /**
- * The per-identity coordinator and async operations (`spec/arklet-protocol.md` §1.6, §3.7; §9 cases
+ * The per-identity coordinator and async operations (docs/arklet-api.md; §9 cases
  * 36-42), the bounded op records and the conflicting-async deviation, and responsiveness during installs.
  */
 import { BizOpsCoordinator, OpRecordStore } from '@nodeark/arklet';

@@ -1,5 +1,5 @@
 /**
- * installBiz (`spec/arklet-protocol.md` §3.2; §9 cases 8-20): validation order and messages, type checks,
+ * installBiz (docs/arklet-api.md; §9 cases 8-20): validation order and messages, type checks,
  * the identity read from the bundle, results, strategies, REPEAT_BIZ and the idempotent re-install, start
  * failures, and args/envs reaching the module.
  */

@@ -1,5 +1,5 @@
 /**
- * queryAllBiz and health (`spec/arklet-protocol.md` §3.5, §4; §9 cases 26-35): listing, input handling,
+ * queryAllBiz and health (docs/arklet-api.md; §9 cases 26-35): listing, input handling,
  * health types, metrics, biz/plugin lookups, the cpu/jvm maps and custom indicators.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

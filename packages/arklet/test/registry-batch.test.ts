@@ -1,5 +1,5 @@
 /**
- * Custom commands (`spec/arklet-protocol.md` §3 registration; §9 cases 43-44) and batchInstallBiz (§3.8;
+ * Custom commands (docs/arklet-api.md registration; §9 cases 43-44) and batchInstallBiz (§3.8;
  * §9 cases 45-48).
  */
 import { Type } from '@sinclair/typebox';

@@ -1,5 +1,5 @@
 /**
- * Transport conformance (`spec/arklet-protocol.md` §1, §9 cases 1-7) against a real server: methods,
+ * Transport conformance (docs/arklet-api.md cases 1-7) against a real server: methods,
  * command mapping, envelopes, malformed bodies, the 1 MiB limit, headers, baseIdentity, port selection.
  */
 import { request as httpRequest } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * uninstallBiz and switchBiz (`spec/arklet-protocol.md` §3.3-3.4; §9 cases 21-25), the master biz, and the
+ * uninstallBiz and switchBiz (docs/arklet-api.md; §9 cases 21-25), the master biz, and the
  * NOT_FOUND_BIZ deviation.
  */
 import { createArklet } from '@nodeark/arklet';

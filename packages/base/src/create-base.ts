@@ -1,10 +1,10 @@
 /**
  * `createBase()`: a standalone nodeark base — one fastify server on `server.port` that serves modules
  * under their context paths and `/actuator/*`, the Arklet API on its own port, static deployment at
- * startup and graceful shutdown (design.md; issue #2 item 4).
+ * startup and graceful shutdown (docs/module-contract.md;).
  *
  * Module traffic is routed before fastify sees it (a `serverFactory` wrapper): the routing-table lookup
- * is one Map access, and module requests pay no framework cost (issue #6 budget: routed ≥ 0.7× direct).
+ * is one Map access, and module requests pay no framework cost.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * Module replay (issue #7; Koupleless lists it as not yet supported, health spec §9.6 scenario 5): the base
+ * Module replay: the base
  * persists the set of installed modules and, after a restart, reinstalls the same set in priority order and
  * re-activates the versions that were activated.
  *

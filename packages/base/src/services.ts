@@ -59,7 +59,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   const { app, runtime, config, logger } = ctx;
   const masterBiz = masterBizOf(config);
   const actuatorProps = Object.fromEntries(config.explicitEntries().filter(([k]) => isActuatorKey(k)));
-  // Subscribed to the runtime now, before any static module installs (spec health-actuator §9.3).
+  // Subscribed to the runtime now, before any static module installs.
   const actuator = createActuator({
     runtime,
     masterBiz,

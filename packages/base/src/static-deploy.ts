@@ -1,7 +1,7 @@
 /**
  * Static deployment: the modules in `com.alipay.sofa.ark.static.biz.dir` are installed at startup, grouped
  * by `priority` ascending, each group concurrently (Java `StaticBatchInstallEventListener`, spec
- * arklet-protocol §3.8). Any failure fails startup, as in Java ("batch deploy failed!").
+ *). Any failure fails startup, as in Java ("batch deploy failed!").
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

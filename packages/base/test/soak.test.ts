@@ -1,5 +1,5 @@
 /**
- * Soak (issue #7 item 6): continuous traffic to several modules, health polling and repeated
+ * Soak: continuous traffic to several modules, health polling and repeated
  * install/switch/uninstall for a bounded time (SOAK_MS, default 40 s). Zero unexpected errors; memory and
  * file descriptors flat. 127.0.0.1 only; every loop stops at the deadline.
  */

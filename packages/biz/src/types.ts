@@ -1,5 +1,5 @@
 /**
- * The module (biz) contract, as fixed by `design.md` § "The module (biz) contract".
+ * The module (biz) contract, as fixed by docs/module-contract.md.
  *
  * Everything here is structural: a module that never imports `@nodeark/biz` and exports a plain object with
  * the same members works identically (the runtime duck-types the default export).
@@ -7,7 +7,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** Health status vocabulary shared with Spring Boot Actuator (`spec/health-actuator.md` §7.1). */
+/** Health status vocabulary shared with Spring Boot Actuator (docs/health.md). */
 export type HealthStatus = 'UP' | 'DOWN' | 'OUT_OF_SERVICE' | 'UNKNOWN' | (string & {});
 
 /** What a health indicator returns. `details` is free-form JSON. */

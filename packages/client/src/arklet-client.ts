@@ -1,7 +1,7 @@
 /**
- * A typed client of the Arklet HTTP API (`spec/arklet-protocol.md` §1-4) over undici. Each command is a
+ * A typed client of the Arklet HTTP API (docs/arklet-api.md) over undici. Each command is a
  * `POST /<command>` with a JSON body; the answer is always HTTP 200 with an envelope whose `code` says how
- * it went (§1.4). The client therefore resolves with the envelope for every command outcome (SUCCESS,
+ * it went. The client therefore resolves with the envelope for every command outcome (SUCCESS,
  * FAILED, CMD_NOT_FOUND, CMD_PROCESS_INTERNAL_ERROR) and throws only when there is no envelope: the Arklet
  * cannot be reached, does not answer in time, answers another HTTP status, or answers something that is not
  * an envelope. Use {@link assertSuccess} to turn a non-SUCCESS envelope into an error.
@@ -108,50 +108,50 @@ export class ArkletClient {
     }
   }
 
-  /** `help` (§3.1): every command id and description. */
+  /** `help`: every command id and description. */
   help(options?: CallOptions): Promise<ArkletResponse<CommandModel[]>> {
     return this.command('help', {}, options);
   }
 
-  /** `installBiz` (§3.2). With `async: true` the data is the operation record (§3.7). */
+  /** `installBiz`. With `async: true` the data is the operation record. */
   installBiz(req: InstallBizRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
   installBiz(req: InstallBizRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse>>;
   installBiz(req: InstallBizRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse | ProcessRecord>> {
     return this.command('installBiz', req, options);
   }
 
-  /** `uninstallBiz` (§3.3). Not installed → SUCCESS with `data.code` `NOT_FOUND_BIZ` (nodeark deviation). */
+  /** `uninstallBiz`. Not installed → SUCCESS with `data.code` `NOT_FOUND_BIZ` (nodeark deviation). */
   uninstallBiz(req: BizIdentityRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
   uninstallBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse>>;
   uninstallBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse | ProcessRecord>> {
     return this.command('uninstallBiz', req, options);
   }
 
-  /** `switchBiz` (§3.4). */
+  /** `switchBiz`. */
   switchBiz(req: BizIdentityRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
   switchBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse>>;
   switchBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse | ProcessRecord>> {
     return this.command('switchBiz', req, options);
   }
 
-  /** `batchInstallBiz` (§3.8): results keyed by bizUrl. */
+  /** `batchInstallBiz`: results keyed by bizUrl. */
   batchInstallBiz(req: BatchInstallBizRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
   batchInstallBiz(req: BatchInstallBizRequest, options?: CallOptions): Promise<ArkletResponse<BatchInstallResponse>>;
   batchInstallBiz(req: BatchInstallBizRequest, options?: CallOptions): Promise<ArkletResponse<BatchInstallResponse | ProcessRecord>> {
     return this.command('batchInstallBiz', req, options);
   }
 
-  /** `queryAllBiz` (§3.5): every installed module version (the base itself excluded). */
+  /** `queryAllBiz`: every installed module version (the base itself excluded). */
   queryAllBiz(options?: CallOptions): Promise<ArkletResponse<BizInfo[]>> {
     return this.command('queryAllBiz', {}, options);
   }
 
-  /** `health` (§4). */
+  /** `health`. */
   health(req: HealthRequest = {}, options?: CallOptions): Promise<ArkletResponse<HealthData>> {
     return this.command('health', req, options);
   }
 
-  /** `queryBizOps` (§3.7): the record of an async operation. */
+  /** `queryBizOps`: the record of an async operation. */
   queryBizOps(req: QueryBizOpsRequest, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>> {
     return this.command('queryBizOps', req, options);
   }

@@ -1,18 +1,18 @@
 /**
- * The Arklet wire contract as the client sees it (`spec/arklet-protocol.md` §2-4). These are plain JSON
+ * The Arklet wire contract as the client sees it (docs/arklet-api.md). These are plain JSON
  * shapes; the client does not depend on the server packages.
  */
 
-/** sofa-ark biz states, lowercase on the HTTP wire (§2.6). */
+/** sofa-ark biz states, lowercase on the HTTP wire. */
 export type BizState = 'unresolved' | 'resolved' | 'activated' | 'deactivated' | 'broken' | 'stopped';
 
-/** Envelope codes (§2.1). */
+/** Envelope codes. */
 export type ResponseCode = 'SUCCESS' | 'FAILED' | 'CMD_NOT_FOUND' | 'CMD_PROCESS_INTERNAL_ERROR';
 
-/** sofa-ark `ClientResponse.code` (§2.2). */
+/** sofa-ark `ClientResponse.code`. */
 export type OperationCode = 'SUCCESS' | 'FAILED' | 'REPEAT_BIZ' | 'NOT_FOUND_BIZ' | 'ILLEGAL_STATE_BIZ';
 
-/** The response envelope (§2.1). */
+/** The response envelope. */
 export interface ArkletResponse<T = unknown> {
   /** Present on SUCCESS/FAILED (handler outputs), absent on CMD_NOT_FOUND and internal errors. */
   baseIdentity?: string;
@@ -24,7 +24,7 @@ export interface ArkletResponse<T = unknown> {
   message?: string;
 }
 
-/** A state change of a module (§2.5). */
+/** A state change of a module. */
 export interface BizStateRecord {
   changeTime: number;
   message: string;
@@ -32,7 +32,7 @@ export interface BizStateRecord {
   state: BizState;
 }
 
-/** A `queryAllBiz` element (§2.4). */
+/** A `queryAllBiz` element. */
 export interface BizInfo {
   bizName: string;
   bizState: BizState;
@@ -42,7 +42,7 @@ export interface BizInfo {
   webContextPath: string;
 }
 
-/** A `bizInfos[]` element (§2.3): `BizInfo` plus the BizModel members. */
+/** A `bizInfos[]` element: `BizInfo` plus the BizModel members. */
 export interface BizModel extends BizInfo {
   attributes: Record<string, string>;
   bizTempWorkDir?: string;
@@ -54,7 +54,7 @@ export interface BizModel extends BizInfo {
   [member: string]: unknown;
 }
 
-/** sofa-ark `ClientResponse` (§2.2): the `data` of installBiz / uninstallBiz / switchBiz. */
+/** sofa-ark `ClientResponse`: the `data` of installBiz / uninstallBiz / switchBiz. */
 export interface ClientResponse {
   bizInfos?: BizModel[];
   code: OperationCode;
@@ -62,7 +62,7 @@ export interface ClientResponse {
   message: string;
 }
 
-/** `batchInstallBiz` data (§3.8). */
+/** `batchInstallBiz` data. */
 export interface BatchInstallResponse {
   bizUrlToResponse: Record<string, ClientResponse>;
   code: 'SUCCESS' | 'FAILED';
@@ -70,10 +70,10 @@ export interface BatchInstallResponse {
   message: string;
 }
 
-/** Async operation status (§3.7). */
+/** Async operation status. */
 export type ProcessStatus = 'INITIALIZED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
 
-/** An async operation record (§3.7). */
+/** An async operation record. */
 export interface ProcessRecord {
   arkBizMeta: Record<string, unknown>;
   elapsedTime: number;
@@ -89,13 +89,13 @@ export interface ProcessRecord {
   throwable?: { code?: string; message: string; name: string; stackTrace: string };
 }
 
-/** A `help` element (§3.1). */
+/** A `help` element. */
 export interface CommandModel {
   desc: string;
   id: string;
 }
 
-/** `BizHealthMeta` (§4.3). */
+/** `BizHealthMeta`. */
 export interface BizHealthMeta {
   bizName: string;
   bizState: BizState;
@@ -103,7 +103,7 @@ export interface BizHealthMeta {
   webContextPath: string;
 }
 
-/** The `health` data (§4.3). Indicator maps (`cpu`, `jvm`, custom) are keyed by indicator id. */
+/** The `health` data. Indicator maps (`cpu`, `jvm`, custom) are keyed by indicator id. */
 export interface HealthData {
   healthData: {
     masterBizInfo?: BizHealthMeta;
@@ -116,7 +116,7 @@ export interface HealthData {
   };
 }
 
-/** Members shared by the biz-ops commands (Java `ArkBizMeta`, §1.6). */
+/** Members shared by the biz-ops commands (Java `ArkBizMeta`). */
 export interface BizOpsOptions {
   /** Run in the background; the answer is the operation record. Requires `requestId`. */
   async?: boolean;
@@ -124,7 +124,7 @@ export interface BizOpsOptions {
   requestId?: string;
 }
 
-/** `installBiz` input (§3.2). */
+/** `installBiz` input. */
 export interface InstallBizRequest extends BizOpsOptions {
   bizUrl: string;
   /** Both or neither; when neither, the Arklet reads them from the bundle. */
@@ -137,18 +137,18 @@ export interface InstallBizRequest extends BizOpsOptions {
   integrity?: string;
 }
 
-/** `uninstallBiz` / `switchBiz` input (§3.3-3.4). */
+/** `uninstallBiz` / `switchBiz` input. */
 export interface BizIdentityRequest extends BizOpsOptions {
   bizName: string;
   bizVersion: string;
 }
 
-/** `batchInstallBiz` input (§3.8). */
+/** `batchInstallBiz` input. */
 export interface BatchInstallBizRequest extends BizOpsOptions {
   bizList: Omit<InstallBizRequest, 'async' | 'requestId'>[];
 }
 
-/** `health` input (§4.1). */
+/** `health` input. */
 export interface HealthRequest {
   type?: 'system' | 'biz' | 'plugin';
   bizName?: string;
@@ -156,7 +156,7 @@ export interface HealthRequest {
   metrics?: string[];
 }
 
-/** `queryBizOps` input (§3.7). */
+/** `queryBizOps` input. */
 export interface QueryBizOpsRequest {
   requestId: string;
 }

@@ -1,5 +1,5 @@
 /**
- * Batch splitting (`spec/module-controller.md` §3.5) with the §3.16 recommendations: the same number of
+ * Batch splitting (docs/kubernetes.md) with: the same number of
  * batches and step as v1, but every intermediate target is clamped to the final one (no overshoot, empty
  * batches skipped) and the beta batch moves the count by one from where it is (not to an absolute 1).
  */
@@ -20,7 +20,7 @@ export interface BatchInput {
   oldCurrent?: number;
 }
 
-/** v1's `realBatchCount` for a delta (§3.5), before clamping. */
+/** v1's `realBatchCount` for a delta, before clamping. */
 export function realBatchCount(delta: number, target: number, batchCount: number, useBeta: boolean): number {
   const abs = Math.abs(delta);
   if (batchCount <= 0) return 1;
@@ -34,9 +34,8 @@ export function realBatchCount(delta: number, target: number, batchCount: number
  * other-version bases allowed after each (`oldTarget`; 0 after the last), and the pause after each.
  *
  * - `R` and `step = ceil(delta / R)` as v1; batch k's target is `t(k-1) + step`, clamped to `target`
- *   (`min` scaling up, `max` scaling down); the last batch reaches `target`; empty batches are skipped
- *   (§4.2 case 19: 5 in 4 batches gives 2, 4, 5).
- * - Beta (`useBeta` and R ≠ 1): batch 1 is `current ± 1` (§3.16; v1 sets an absolute 1).
+ *   (`min` scaling up, `max` scaling down); the last batch reaches `target`; empty batches are skipped.
+ * - Beta (`useBeta` and R ≠ 1): batch 1 is `current ± 1`.
  * - A pause follows every batch but the last: confirmation when `needConfirm` or after the beta batch
  *   (even without `needConfirm`, as v1), and the gray time when it is > 0.
  * - No delta but other versions to remove: one batch.

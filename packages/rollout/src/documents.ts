@@ -1,6 +1,6 @@
 /**
- * The two documents of a rollout: the ModuleDeployment (the seed's v1 shape, `spec/module-controller.md`
- * §3.2) and the fleet file naming the bases. Both are YAML or JSON. Validation is strict and names the
+ * The two documents of a rollout: the ModuleDeployment (the seed's v1 shape, docs/kubernetes.md
+ *) and the fleet file naming the bases. Both are YAML or JSON. Validation is strict and names the
  * offending field (`spec.operationStrategy.batchCount must be an integer ≥ 0, got "two"`): an unknown key is
  * an error (a typo such as `bachCount` must not silently mean "one batch"), except the v1 fields that are
  * accepted and have no effect, which become warnings.

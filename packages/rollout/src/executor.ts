@@ -22,7 +22,7 @@ import { planRollout, simulateRollout, type Simulation } from './planner.js';
 import { emptyState, MemoryStateStore, recordHistory, type RolloutState, type StateStore } from './state.js';
 import type { Action, Blocked, BlockedReason, Fleet, FleetObservation, ModuleDeployment, ReleaseKind, RolloutPlan } from './types.js';
 
-/** v1 Module status names, used for the per-base progress of an operation (§3.10, §4.6 case 38). */
+/** v1 Module status names, used for the per-base progress of an operation. */
 export type BaseProgress = 'Prepare' | 'Upgrading' | 'Completing' | 'Available' | 'Terminating' | 'Terminated' | 'Failed';
 
 /** What the executor reports while it runs. */

@@ -5,7 +5,7 @@
  * `plan` and `status` all use it, so a re-run after an interruption computes its continuation from what
  * the bases say.
  *
- * Placement (`spec/module-controller.md` §3.7, §3.16): one replica per base; a base is a candidate when it
+ * Placement (docs/kubernetes.md): one replica per base; a base is a candidate when it
  * has no version of the module, matches the selector and has room (`count < max-module-count`, where the
  * count is the number of distinct modules the base holds); scatter ranks by (count asc, name asc),
  * stacking by (count desc, name asc). Removal ranks in reverse: scatter (count desc, name asc), stacking

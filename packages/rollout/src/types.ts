@@ -29,12 +29,12 @@ export interface OperationStrategy {
   batchCount: number;
   grayTimeBetweenBatchSeconds: number;
   upgradePolicy: UpgradePolicy;
-  /** Optional (§3.16 last row): cap each batch so that at most this many replicas are unavailable at once. */
+  /** Optional: cap each batch so that at most this many replicas are unavailable at once. */
   maxUnavailable?: number;
   serviceStrategy?: ServiceStrategy;
 }
 
-/** `spec.operationStrategy.serviceStrategy` (§3.13): reported as an endpoint set, no Service is created. */
+/** `spec.operationStrategy.serviceStrategy`: reported as an endpoint set, no Service is created. */
 export interface ServiceStrategy {
   enableModuleService: boolean;
   port?: number;
@@ -200,7 +200,7 @@ export interface Blocked {
   bases: string[];
 }
 
-/** A v1-style condition (`spec/module-controller.md` §3.4). */
+/** A v1-style condition (docs/kubernetes.md). */
 export interface Condition {
   type: 'Available' | 'Progressing' | 'ReplicaFailure';
   status: 'True' | 'False';

@@ -1,5 +1,5 @@
 /**
- * The pure planner against the acceptance scenarios of `spec/module-controller.md` §4.1-4.6 (numbered as
+ * The pure planner against the acceptance scenarios of docs/kubernetes.md (numbered as
  * there). Where v1 is defective the §3.16 recommendation is asserted and the test name says "rec.".
  */
 import { describe, expect, it } from 'vitest';

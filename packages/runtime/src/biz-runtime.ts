@@ -2,8 +2,8 @@
  * The biz host: registry and state machine, install / uninstall / switch, the routing of HTTP requests
  * into module workers, module health, and a typed event stream of every transition.
  *
- * Semantics follow sofa-ark 2.2.16 as summarised in `spec/arklet-protocol.md` §7 (records, the
- * one-activated-version rule, switch, stop) with the choices of `design.md` § Lifecycle (start timeout,
+ * Semantics follow sofa-ark 2.2.16 as summarised in docs/arklet-api.md (records, the
+ * one-activated-version rule, switch, stop) with the choices of docs/module-contract.md(start timeout,
  * broken modules removed unless `keepBrokenBiz`, drain before stop). Operation results use sofa-ark's
  * `ClientResponse` codes and messages so the Arklet layer can put them on the wire unchanged.
  */
@@ -111,7 +111,7 @@ export interface RuntimeOptions {
   bundlePolicy?: BundlePolicy;
   /** Child processes spawned by modules: `track` (ended when the module stops; default) or `deny`. */
   childProcesses?: 'track' | 'deny';
-  /** Event-loop watchdog (issue #7). */
+  /** Event-loop watchdog. */
   watchdog?: Partial<WatchdogOptions>;
 }
 
@@ -278,7 +278,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /* -------------------------------------------------------------------------------------- operations */
 
   /**
-   * Installs one module version (`spec/arklet-protocol.md` §3.2, §7). Business outcomes are results
+   * Installs one module version (docs/arklet-api.md). Business outcomes are results
    * (`SUCCESS`, `REPEAT_BIZ`, `FAILED` for an identity mismatch or a taken context path); invalid input,
    * download/archive errors and start failures throw errors with stable codes.
    */
@@ -412,7 +412,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     return rec.uninstalling;
   }
 
-  /** Makes a version the activated one (`spec/arklet-protocol.md` §3.4, §7 Switch); routing flips atomically. */
+  /** Makes a version the activated one (docs/arklet-api.md Switch); routing flips atomically. */
   async switchBiz(bizName: string, bizVersion: string): Promise<OperationResult> {
     const t0 = Date.now();
     const { identity, rec } = this.lookup(bizName, bizVersion);
@@ -730,7 +730,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /**
-   * After a successful start (install or watchdog restart): sofa-ark §7 case 0 / case 3 — activated and
+   * After a successful start (install or watchdog restart): sofa-ark / case 3 — activated and
    * routed when `wantActive` and no other version of the name is activated, else deactivated (and any
    * placeholder route of this version removed).
    */
@@ -747,7 +747,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   private repeated(existing: BizRecord, bizUrl: string, t0: number): OperationResult {
-    // design.md deviation: re-installing an activated identity from the same bizUrl is idempotent.
+    // a deviation listed in docs/arklet-api.md: re-installing an activated identity from the same bizUrl is idempotent.
     if (existing.state === 'activated' && existing.bizUrl === bizUrl) {
       return {
         code: 'SUCCESS',

@@ -1,5 +1,5 @@
 /**
- * Where modules may come from (issue #7, docs/security.md): allow-lists for http(s) hosts and for local
+ * Where modules may come from: allow-lists for http(s) hosts and for local
  * directories, and an integrity-required mode. Checked before anything is downloaded or read. The scheme
  * allow-list is enforced by the bundle resolver itself (`allowedSchemes`).
  */

@@ -2,7 +2,7 @@
  * The runtime's error registry. Every error nodeark throws carries a stable `code`
  * (`NODEARK_ERR_<AREA>_<WHAT>`) and the HTTP status it maps to, declared here at the definition
  * (fastify's `createError` pattern). Match on `err.code`, never `instanceof`: errors lose their class
- * when they cross a worker boundary (`research/node-runtime.md` §1.2). Documented in `docs/errors.md`.
+ * when they cross a worker boundary (docs/security.md). Documented in `docs/errors.md`.
  */
 import { format } from 'node:util';
 

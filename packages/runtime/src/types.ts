@@ -1,13 +1,13 @@
 /**
  * Public types of the runtime: states, records, snapshots, requests, results and events.
- * Vocabulary from `design.md` § Vocabulary and `spec/arklet-protocol.md` §2.5-2.6 and §7.
+ * Vocabulary from docs/module-contract.md.md
  */
 import type { HealthResult } from '@nodeark/biz';
 
-/** sofa-ark biz states, lowercase as on the Arklet HTTP wire (`spec/arklet-protocol.md` §2.6). */
+/** sofa-ark biz states, lowercase as on the Arklet HTTP wire (docs/arklet-api.md). */
 export type BizState = 'unresolved' | 'resolved' | 'activated' | 'deactivated' | 'broken' | 'stopped';
 
-/** Display reasons of `BizStateRecord` over HTTP (`spec/arklet-protocol.md` §2.5). */
+/** Display reasons of `BizStateRecord` over HTTP (docs/arklet-api.md). */
 export type BizStateReason =
   | 'Created'
   | 'Started'
@@ -58,7 +58,7 @@ export interface BizSnapshot {
   installTime: number;
 }
 
-/** Arklet `installStrategy` values (`spec/arklet-protocol.md` §3.2). */
+/** Arklet `installStrategy` values (docs/arklet-api.md). */
 export type InstallStrategy = 'installOnly' | 'uninstallThenInstall';
 
 /** A request to install one module version. */
@@ -79,7 +79,7 @@ export interface InstallRequest {
   integrity?: string;
 }
 
-/** sofa-ark `ClientResponse.code` (`spec/arklet-protocol.md` §2.2). */
+/** sofa-ark `ClientResponse.code` (docs/arklet-api.md). */
 export type OperationCode = 'SUCCESS' | 'FAILED' | 'REPEAT_BIZ' | 'NOT_FOUND_BIZ' | 'ILLEGAL_STATE_BIZ';
 
 /** The result of install / uninstall / switch, in sofa-ark terms. Unexpected failures are thrown instead. */

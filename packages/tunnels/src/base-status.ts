@@ -1,9 +1,9 @@
 /**
- * `BaseMetadata` / `BaseStatus`: what a base announces to ModuleController v2 (`spec/module-controller.md`
- * §1.2, `spec/arklet-protocol.md` §5.1). Keys are written in alphabetical order, as the Java Arklet's
+ * `BaseMetadata` / `BaseStatus`: what a base announces to ModuleController v2 (docs/kubernetes.md
+ *, docs/arklet-api.md). Keys are written in alphabetical order, as the Java Arklet's
  * fastjson writes them; ModuleController decodes them by name, so the order is cosmetic.
  *
- * How ModuleController uses each field (§1.2): `identity` → Node `vnode.<identity>.<env>` (so it must be a
+ * How ModuleController uses each field: `identity` → Node `vnode.<identity>.<env>` (so it must be a
  * DNS-subdomain piece); `name`/`version`/`clusterName` → node labels `base.koupleless.io/*`; `localIP` →
  * the address the controller calls back (and every module pod's `podIP`); `localHostName` → node
  * hostname (in Kubernetes: the base pod name, for `kubectl logs` through the kubelet proxy); `port` → the
@@ -82,7 +82,7 @@ export const MAX_IDENTITY_LENGTH = 200;
 
 /**
  * Makes `raw` usable as the `<identity>` of the Node name `vnode.<identity>.<env>` (a DNS subdomain,
- * `spec/module-controller.md` §1.2): lower-cased; every character outside `[a-z0-9.-]` becomes `-`; each
+ * docs/kubernetes.md): lower-cased; every character outside `[a-z0-9.-]` becomes `-`; each
  * dot-separated label is trimmed of leading/trailing `-` and cut to 63 characters; empty labels are
  * dropped; the whole is cut to {@link MAX_IDENTITY_LENGTH}. An IPv4 address or a pod name is unchanged.
  * Returns `''` when nothing usable is left.

@@ -1,6 +1,6 @@
 /**
- * The configuration keys of the tunnels (Java Arklet names where one exists, `spec/arklet-protocol.md`
- * §8.1 and §6) and their mapping to {@link HeartbeatOptions} / {@link MqttTunnelOptions}. The base's
+ * The configuration keys of the tunnels (Java Arklet names where one exists, docs/arklet-api.md
+ * and) and their mapping to {@link HeartbeatOptions} / {@link MqttTunnelOptions}. The base's
  * config schema declares these keys; {@link heartbeatOptionsFromConfig} and {@link mqttOptionsFromConfig}
  * turn resolved values into options, so the wiring in the base is two calls.
  */

@@ -1,17 +1,17 @@
 /**
- * The HTTP heartbeat tunnel to ModuleController v2 (`spec/module-controller.md` §1.2, §2.1;
- * `spec/arklet-protocol.md` §5.2, §11.1): `POST <endpoint>/heartbeat` with the `BaseStatus` JSON, at once
+ * The HTTP heartbeat tunnel to ModuleController v2 (docs/kubernetes.md;
+ * docs/arklet-api.md): `POST <endpoint>/heartbeat` with the `BaseStatus` JSON, at once
  * and then every 12 s (Java `HeartBeatScheduledMission`), with state `activated`; a final `deactivated`
  * heartbeat on graceful stop (Java never sends one; ModuleController's own mock base does, and it turns a
- * ~60 s teardown into ~3 s, §1.8). The controller then calls the Arklet back at `http://<localIP>:<port>`.
+ * ~60 s teardown into ~3 s). The controller then calls the Arklet back at `http://<localIP>:<port>`.
  *
  * Never crashes the base: a controller that is unreachable or answers non-2xx is logged (a warning on the
  * first failure and at most once a minute after, an info line on recovery) and retried with exponential
  * backoff (1 s, 2 s, 4 s, … capped at the interval) instead of waiting a whole interval.
  *
- * Optional (`queryBaseline`, spec §1.9 / arklet-protocol §5.3 TS-REC): `POST <endpoint>/queryBaseline` with
+ * Optional (`queryBaseline` / TS-REC): `POST <endpoint>/queryBaseline` with
  * the `BaseMetadata` once the controller is reachable; the returned `BizModel[]` is installed through the
- * Arklet's `batchInstallBiz`. Mind the orphan rule (§1.5): modules that no pod declares are uninstalled by
+ * Arklet's `batchInstallBiz`. Mind the orphan rule: modules that no pod declares are uninstalled by
  * the controller's next `queryAllBiz` poll.
  */
 import { Agent, request } from 'undici';

@@ -1,6 +1,6 @@
 /**
- * `@nodeark/tunnels`: the ModuleController v2 tunnels of a nodeark base (`spec/module-controller.md` §1-2,
- * `spec/arklet-protocol.md` §5-6, §11): the HTTP heartbeat (`startHeartbeat`) and the MQTT tunnel
+ * `@nodeark/tunnels`: the ModuleController v2 tunnels of a nodeark base (docs/kubernetes.md,
+ * docs/arklet-api.md): the HTTP heartbeat (`startHeartbeat`) and the MQTT tunnel
  * (`startMqttTunnel`), the `BaseStatus` builders, and the configuration keys. See `docs/kubernetes.md`.
  * @packageDocumentation
  */

@@ -1,6 +1,6 @@
 /**
  * The MQTT tunnel to ModuleController v2, wire-compatible with the Java Arklet's `arklet-tunnel-mqtt`
- * (`spec/arklet-protocol.md` §6, `spec/module-controller.md` §1.11). Topics (`<p>` = `koupleless_<env>`,
+ * (docs/arklet-api.md, docs/kubernetes.md). Topics (`<p>` = `koupleless_<env>`,
  * `<id>` = the base identity):
  *
  * | direction | topic | QoS | payload |
@@ -20,7 +20,7 @@
  * lower-case (Java calls `getBizState()`), and its nulls are written (`WriteMapNullValue`).
  *
  * Differences from Java, all deliberate: the env defaults to `dev` (ModuleController's default `ENV`; Java's
- * default hook yields `default` and never meets it, §10.12); username/password may be empty (anonymous
+ * default hook yields `default` and never meets it); username/password may be empty (anonymous
  * brokers); commands for one `bizName:bizVersion` run in arrival order instead of racing on the Arklet's
  * per-identity lock (the controller publishes commands *retained*, so a reconnecting base can see an install
  * and an uninstall of the same module at once); unknown command segments are logged and ignored (Java
@@ -43,7 +43,7 @@ import { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
 import type { ArkletLike, BizModel } from './heartbeat.js';
 import { errInfo, silentLogger, type TunnelLogger } from './logger.js';
 
-/** Options of {@link startMqttTunnel} (config keys `koupleless.arklet.mqtt.*`, spec §6). */
+/** Options of {@link startMqttTunnel} (config keys `koupleless.arklet.mqtt.*`). */
 export interface MqttTunnelOptions extends BaseInfoOptions {
   /** The Arklet that executes the commands (`execute`) and whose `baseIdentity` is the default identity. Required. */
   arklet: Pick<ArkletLike, 'baseIdentity' | 'execute'> & Partial<Pick<ArkletLike, 'port'>>;
@@ -123,7 +123,7 @@ export interface MqttTunnel {
 /** Java `HeartBeatScheduledTask` period. */
 export const DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS = 10_000;
 
-/** The Java `StateChangeReason` enum name of each display text (`spec/arklet-protocol.md` §2.5). */
+/** The Java `StateChangeReason` enum name of each display text (docs/arklet-api.md). */
 export const REASON_ENUM_NAMES: Readonly<Record<string, string>> = {
   Created: 'CREATED',
   Started: 'STARTED',

@@ -2,7 +2,7 @@
  * Contract tests: a real nodeark base (`createBase`, its Arklet, the HTTP heartbeat of this package) driven
  * by the ModuleController v2 **simulator** in `./simulator` (a TypeScript port of the controller's HTTP
  * tunnel and virtual-kubelet rules — not the real controller, see simulator/README.md), for the acceptance
- * cases 39-52 of `spec/module-controller.md` §4.7 and the base checklist of §2.1.
+ * cases 39-52 of docs/kubernetes.md and the base checklist of §2.1.
  *
  * Timers run at 1/20 of the real ones (health every 500 ms instead of 10 s, unreachable after 1.25 s
  * instead of 25 s, dead after 3 s instead of 60 s, heartbeat every 600 ms instead of 12 s).

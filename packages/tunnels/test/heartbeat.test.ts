@@ -1,5 +1,5 @@
 /**
- * The HTTP heartbeat on its own (`spec/module-controller.md` §1.2, §2.1; `spec/arklet-protocol.md` §5.2,
+ * The HTTP heartbeat on its own (docs/kubernetes.md; docs/arklet-api.md,
  * §11.1), against a recording HTTP server standing in for the controller's `/heartbeat`: payload, cadence,
  * retries with backoff and logs, the final `deactivated` heartbeat, queryBaseline, options and identity.
  */

@@ -5,7 +5,7 @@
  * pods and ports, bindings → roles and accounts) resolve; probe paths are real nodeark endpoints (checked
  * against a real base started from the manifest's own environment); every env name of the base maps to a
  * nodeark configuration key; module workloads follow the ModuleController v2 conventions
- * (`spec/module-controller.md` §1.5, §1.9).
+ * (docs/kubernetes.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Unit tests of the ModuleController v2 simulator's rules (`simulator/rules.ts`) against the numbers and
- * tables of `spec/module-controller.md`: if the simulator drifts from the spec, the contract tests would
+ * tables of docs/kubernetes.md: if the simulator drifts from the spec, the contract tests would
  * prove nothing, so its rules are pinned here.
  */
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ function pod(containers: Pod['spec']['containers'], labels: Record<string, strin
   };
 }
 
-describe('simulator rules (spec/module-controller.md)', () => {
+describe('simulator rules (docs/kubernetes.md)', () => {
   it('§1.3 timers, and scaling keeps their ratios', () => {
     expect(REAL_TIMING).toMatchObject({ healthIntervalMs: 10_000, queryAllBizIntervalMs: 15_000, livenessCheckMs: 3_000, unreachableMs: 25_000, deadMs: 60_000 });
     const s = scaledTiming(0.05);

@@ -1,5 +1,5 @@
 /**
- * `batchInstallBiz` (`spec/arklet-protocol.md` §3.8): install a list of modules by priority group.
+ * `batchInstallBiz` (docs/arklet-api.md): install a list of modules by priority group.
  * 1. every item is validated like installBiz (async forced off); `bizList` is required (`bizList is null`);
  * 2. every bundle is read once to get its priority (and its identity when the item has none); a bundle that
  *    cannot be read fails the whole batch (Java propagates the download error → internal error);
@@ -8,7 +8,7 @@
  *    `{code: FAILED, message: "internal exception: <msg>"}`; failures do not stop later groups;
  * 5. SUCCESS when every item succeeded, else FAILED `install biz not success!` with data message
  *    `batch install failed`.
- * The top-level lock key is the request's own bizName:bizVersion, normally `null:null` (§1.6), so two batches
+ * The top-level lock key is the request's own bizName:bizVersion, normally `null:null`, so two batches
  * conflict with each other but not with single installs.
  */
 import { Type } from '@sinclair/typebox';

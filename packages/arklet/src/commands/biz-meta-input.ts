@@ -1,5 +1,5 @@
 /**
- * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, `spec/arklet-protocol.md` §3.3-3.4) and its
+ * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, docs/arklet-api.md) and its
  * validation, in Java order: bizName, bizVersion, then requestId when async.
  */
 import { Type, type Static } from '@sinclair/typebox';

@@ -1,4 +1,4 @@
-/** `help` (`spec/arklet-protocol.md` §3.1): every registered command as `{desc, id}`; the input is ignored. */
+/** `help` (docs/arklet-api.md): every registered command as `{desc, id}`; the input is ignored. */
 import type { AnyObjectSchema, CommandDefinition } from '../command-registry.js';
 import type { CommandModelJson } from '../types.js';
 

@@ -1,7 +1,7 @@
 /**
- * The installBiz input (`spec/arklet-protocol.md` §3.2), shared with the items of batchInstallBiz (§3.8):
+ * The installBiz input (docs/arklet-api.md), shared with the items of batchInstallBiz:
  * its TypeBox schema, its validation in Java order with Java messages, and the mapping of a runtime
- * install result to the sofa-ark `ClientResponse` data (§2.2).
+ * install result to the sofa-ark `ClientResponse` data.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { assertBizName, assertBizVersion, type InstallRequest, type OperationResult } from '@nodeark/runtime';
@@ -15,7 +15,7 @@ import type { ClientResponseJson } from '../types.js';
 /** Longest bizUrl accepted. */
 export const MAX_BIZ_URL_LENGTH = 8192;
 
-/** installBiz input (§3.2). Every member is optional at the type level; the checks below require some. */
+/** installBiz input. Every member is optional at the type level; the checks below require some. */
 export const InstallBizInputSchema = Type.Object({
   /** `file:` (directory, .tgz, .zip/.jar), `http:`, `https:`, or an absolute path. Required, non-blank. */
   bizUrl: Type.Optional(Type.String({ maxLength: MAX_BIZ_URL_LENGTH })),
@@ -38,7 +38,7 @@ export const InstallBizInputSchema = Type.Object({
 export type InstallBizInput = Static<typeof InstallBizInputSchema>;
 
 /**
- * Java `InstallBizHandler.validateInput` (§3.2 "Validation order"), then nodeark's own checks:
+ * Java `InstallBizHandler.validateInput`, then nodeark's own checks:
  * 1. async without requestId (unless `checkAsync` is false: batch items run with async forced off);
  * 2. blank bizUrl; 3. exactly one of bizName/bizVersion blank; then path-safe bizName/bizVersion and env
  * names. With `readIdentity`, a request without bizName/bizVersion gets them from the bundle (step 4).
@@ -94,7 +94,7 @@ export function toInstallRequest(input: InstallBizInput): InstallRequest {
   return req;
 }
 
-/** A runtime install result → `ClientResponse` (§2.2); `bizInfos` only on SUCCESS. */
+/** A runtime install result → `ClientResponse`; `bizInfos` only on SUCCESS. */
 export function installResponseJson(result: OperationResult, elapsedSpace?: number): ClientResponseJson {
   const out: ClientResponseJson = { code: result.code, message: result.message };
   if (result.code === 'SUCCESS') {

@@ -1,5 +1,5 @@
 /**
- * `queryAllBiz` (`spec/arklet-protocol.md` §3.5): every installed module version in any state, by priority
+ * `queryAllBiz` (docs/arklet-api.md): every installed module version in any state, by priority
  * ascending; the master biz (the base) is not listed (Java skips the `embed main` biz). Input ignored.
  */
 import { bizInfoJson } from '../biz-json.js';

@@ -1,5 +1,5 @@
 /**
- * `switchBiz` (`spec/arklet-protocol.md` §3.4): make a version the activated one; the previously activated
+ * `switchBiz` (docs/arklet-api.md): make a version the activated one; the previously activated
  * version becomes deactivated and routing flips atomically. Not found → NOT_FOUND_BIZ, a state other than
  * activated/deactivated → ILLEGAL_STATE_BIZ, both as FAILED `switch biz not success!`.
  */

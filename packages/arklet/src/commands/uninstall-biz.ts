@@ -1,7 +1,8 @@
 /**
- * `uninstallBiz` (`spec/arklet-protocol.md` §3.3): unroute → drain → `stop()` → terminate → remove.
+ * `uninstallBiz` (docs/arklet-api.md): unroute → drain → `stop()` → terminate → remove.
  * - the master biz name → FAILED, data `{code: FAILED, message: "Master biz must not be uninstalled."}`;
- * - not installed → **SUCCESS** with `data.code` `NOT_FOUND_BIZ` (design.md deviation: Java answers FAILED
+ * - not installed → **SUCCESS** with `data.code` `NOT_FOUND_BIZ` (a deviation listed in docs/arklet-api.md:
+ * Java answers FAILED
  *   and ModuleController loops on FAILED);
  * - any other non-SUCCESS runtime code → FAILED `uninstall biz not success!` with the ClientResponse.
  */

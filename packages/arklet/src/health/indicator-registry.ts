@@ -1,5 +1,5 @@
 /**
- * System health indicators (`spec/arklet-protocol.md` §4.3 `Indicator`, Java `HealthService.registerIndicator`):
+ * System health indicators (docs/arklet-api.md `Indicator`, Java `HealthService.registerIndicator`):
  * the built-in `cpu` and `jvm` plus custom ones, each reported under its id. A custom indicator that throws
  * or exceeds its timeout reports `{"error": "<message>"}` instead of failing the whole health command.
  */
@@ -7,7 +7,7 @@ import { messageOf } from '../envelope.js';
 import { ERR_ARKLET_INVALID_INDICATOR } from '../errors.js';
 import type { HealthIndicatorFn } from '../types.js';
 
-/** Raised by {@link IndicatorRegistry.collect} for an unknown metric id (§4.2: `indicator not registered`). */
+/** Raised by {@link IndicatorRegistry.collect} for an unknown metric id. */
 export class UnknownIndicatorError extends Error {
   constructor() {
     super('indicator not registered');
@@ -36,7 +36,7 @@ export class IndicatorRegistry {
 
   /**
    * Evaluates the indicators named in `metrics` (all of them when `metrics` is empty or absent), concurrently.
-   * Throws {@link UnknownIndicatorError} when a name is not registered (§9 case 31).
+   * Throws {@link UnknownIndicatorError} when a name is not registered.
    */
   async collect(metrics: readonly string[] | undefined): Promise<Record<string, Record<string, unknown>>> {
     const ids = metrics && metrics.length > 0 ? [...new Set(metrics)] : this.ids();

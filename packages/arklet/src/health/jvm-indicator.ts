@@ -1,6 +1,6 @@
 /**
- * The `jvm` indicator (`spec/arklet-protocol.md` §4.3, Java `JvmIndicator`). The keys keep their Java names
- * (typed Go clients such as ModuleController and arkctl decode them, §10.14), the values are the Node
+ * The `jvm` indicator (docs/arklet-api.md, Java `JvmIndicator`). The keys keep their Java names
+ * (typed Go clients such as ModuleController and arkctl decode them), the values are the Node
  * process's figures. `(M)` values are MiB as floating-point numbers; counts and `java * metaspace` are
  * integers. Mapping (documented in `docs/arklet-api.md`):
  *
@@ -24,7 +24,7 @@
  * | `java used metaspace` | `heapUsed + external`, at most RSS |
  *
  * ModuleController reads `java max metaspace` as the node's memory capacity and
- * `max - committed` as allocatable (§4.3 TS-REC), so these three are bytes of the whole process.
+ * `max - committed` as allocatable, so these three are bytes of the whole process.
  */
 import { totalmem } from 'node:os';
 import { dirname } from 'node:path';

@@ -1,6 +1,6 @@
 /**
- * Every configuration key nodeark reads, with its type, default and description (design.md §
- * Configuration). Names are the Koupleless/Spring ones where one exists. `docs/configuration.md` mirrors
+ * Every configuration key nodeark reads, with its type, default and description. Names are the
+ * Koupleless/Spring ones where one exists. `docs/configuration.md` mirrors
  * this table; `nodeark start --help-config` prints it.
  */
 

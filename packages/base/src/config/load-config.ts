@@ -1,5 +1,5 @@
 /**
- * Configuration loading (design.md § Configuration): defaults, then a config file (`--config base.json`,
+ * Configuration loading (docs/configuration.md): defaults, then a config file (`--config base.json`,
  * nested or dotted keys), then the environment (Spring relaxed names: `SERVER_PORT`,
  * `MANAGEMENT_ENDPOINT_HEALTH_SHOWDETAILS`), then Spring-style `--key=value` arguments; later wins.
  * Unknown keys and malformed values fail with a message naming the key and where it came from.

@@ -1,5 +1,5 @@
 /**
- * Reads a module's identity and entry from its `package.json` (the biz contract in `design.md`): every
+ * Reads a module's identity and entry from its `package.json` (the biz contract in docs/module-contract.md): every
  * `nodeark` field is optional and defaults from the npm fields. Everything is validated here, once, so
  * the registry can trust the result as path-safe.
  */

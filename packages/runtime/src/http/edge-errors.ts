@@ -1,5 +1,5 @@
 /**
- * JSON errors at the HTTP edge (design.md § Request path): unknown context → 404, module starting → 503
+ * JSON errors at the HTTP edge (docs/module-contract.md): unknown context → 404, module starting → 503
  * with `Retry-After`, worker died mid-request → 502, per-request timeout → 504. The body has fastify's
  * error shape plus our stable `code`.
  */

@@ -1,6 +1,6 @@
 /**
  * The header lists that cross the proxy between the client connection and a module's server: hop-by-hop
- * headers are dropped (RFC 9110 §7.6.1) and `x-forwarded-*` are set, as a reverse proxy does. With
+ * headers are dropped (RFC 9110) and `x-forwarded-*` are set, as a reverse proxy does. With
  * `trustProxy` the client's own `x-forwarded-*` (from a proxy in front of the base) are extended instead
  * of replaced. See docs/module-contract.md § What a module sees of a request.
  */

@@ -1,5 +1,5 @@
 /**
- * webContextPath → the module version that serves it (design.md § Request path). A switch replaces the
+ * webContextPath → the module version that serves it (docs/module-contract.md). A switch replaces the
  * entry in one `Map.set`: requests that already picked the old entry finish on the old worker, every
  * later request sees the new one.
  */

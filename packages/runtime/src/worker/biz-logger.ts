@@ -1,7 +1,7 @@
 /**
  * The logger handed to modules as `ctx.logger`: pino-compatible JSON lines tagged with the module
  * identity, written to the worker's stdout (which Node forwards to the base's stdout). One tiny object per
- * module instead of a pino transport thread per module (`research/node-runtime.md` §5.3).
+ * module instead of a pino transport thread per module (docs/security.md).
  */
 import { format } from 'node:util';
 import type { BizLogger } from '@nodeark/biz';

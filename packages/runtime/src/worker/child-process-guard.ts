@@ -1,7 +1,7 @@
 /**
- * Child processes a module spawns outlive `worker.terminate()` (measured, `research/node-runtime.md` §1.1),
- * so the worker reports every spawned pid to the base, which ends them when the module stops or dies
- * (issue #7). With the `deny` policy, spawning throws `NODEARK_ERR_BIZ_CHILD_PROCESS_DENIED` instead.
+ * Child processes a module spawns outlive `worker.terminate()` (measured, docs/security.md),
+ * so the worker reports every spawned pid to the base, which ends them when the module stops or dies.
+ * With the `deny` policy, spawning throws `NODEARK_ERR_BIZ_CHILD_PROCESS_DENIED` instead.
  * This is policy, not security: a module can still reach the OS in other ways (worker threads share the
  * process; docs/security.md).
  */

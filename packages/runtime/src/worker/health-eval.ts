@@ -1,6 +1,6 @@
 /**
  * Evaluates a module's health indicators inside its worker, all concurrently, each bounded by a timeout
- * (`spec/health-actuator.md` §3.2 and issue #4: a slow or hanging indicator yields a defined status with the
+ * (docs/health.md and: a slow or hanging indicator yields a defined status with the
  * reason, never a hung request). Aggregation order is Spring's default `DOWN, OUT_OF_SERVICE, UP, UNKNOWN`.
  */
 import type { HealthIndicator, HealthResult } from '@nodeark/biz';

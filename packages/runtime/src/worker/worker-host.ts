@@ -1,7 +1,7 @@
 /**
  * Base side of one module worker: spawn with an explicit env and resource limits, start with a timeout,
  * health, stop with a timeout, terminate, and crash detection. `'error'` and `'exit'` are always handled:
- * an unhandled worker `'error'` would crash the base (`research/node-runtime.md` §1.2).
+ * an unhandled worker `'error'` would crash the base (docs/security.md).
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventLoopUtilization } from 'node:perf_hooks';

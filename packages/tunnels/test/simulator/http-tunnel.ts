@@ -1,7 +1,7 @@
 /**
  * SIMULATOR — ModuleController v2's HTTP tunnel (`MC2:module_tunnels/koupleless_http_tunnel/http_tunnel.go`
- * and `ark_service/ark_service.go`), as recorded in `spec/module-controller.md` §1.2, §1.4, §1.9 and
- * `spec/arklet-protocol.md` §5.3-§5.4:
+ * and `ark_service/ark_service.go`), as recorded in docs/kubernetes.md and
+ * docs/arklet-api.md:
  * - server: `POST /heartbeat` (other methods 405; undecodable body 400 with the error text; else 200
  *   `SUCCESS` as text), `POST /queryBaseline` (BaseMetadata → JSON array of BizModel);
  * - client: `POST http://<localIP>:<port>/<command>` to the address of the last heartbeat; `health` and

@@ -1,7 +1,7 @@
 /**
  * SIMULATOR — not Kubernetes. A tiny in-memory stand-in for the kube-apiserver objects ModuleController v2
  * touches (Nodes, Leases, Pods, Deployments), with the semantics of an **envtest** apiserver, which is what
- * ModuleController's own suites run against (`spec/module-controller.md` §2.2): no scheduler, no
+ * ModuleController's own suites run against (docs/kubernetes.md): no scheduler, no
  * controller-manager, no kubelet. So: bare Pods are bound by `spec.nodeName`; Deployments never produce
  * Pods (they only feed `/queryBaseline`, §1.9); Pods left on a deleted Node stay.
  */

@@ -1,6 +1,6 @@
 /**
  * SIMULATOR — the pure rules of ModuleController v2 and virtual-kubelet v0.3.10, ported from the behaviour
- * recorded in `spec/module-controller.md` (section numbers below). Each function names the Go function it
+ * recorded in docs/kubernetes.md (section numbers below). Each function names the Go function it
  * stands in for. Nothing here talks to a network.
  */
 import type { Container, ContainerStatus, Deployment, Node, Pod, PodCondition, PodPhase, Taint } from './k8s.js';

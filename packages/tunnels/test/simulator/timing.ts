@@ -1,5 +1,5 @@
 /**
- * SIMULATOR — ModuleController v2 / virtual-kubelet v0.3.10 timers (`spec/module-controller.md` §1.3,
+ * SIMULATOR — ModuleController v2 / virtual-kubelet v0.3.10 timers (docs/kubernetes.md,
  * `VK:model/consts.go`) and a scaled copy for tests. The ratios between the timers are what the behaviour
  * depends on, so scaling all of them together keeps the semantics and shortens the wall-clock time.
  */

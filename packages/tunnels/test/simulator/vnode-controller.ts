@@ -1,6 +1,6 @@
 /**
  * SIMULATOR — the virtual-kubelet side of ModuleController v2 (`VK:vnode_controller/vnode_controller.go`,
- * `VK:provider/*`), as recorded in `spec/module-controller.md` §1.2-§1.8. It is not the Go code: it is a
+ * `VK:provider/*`), as recorded in docs/kubernetes.md It is not the Go code: it is a
  * TypeScript port of the behaviours a base can observe, with the timers injectable (§1.3) so that tests run
  * in seconds. Tunnels (HTTP §1.4, MQTT §1.11) plug in through {@link SimTunnel}, as in the real controller.
  *

@@ -1,6 +1,6 @@
 /**
  * `nodeark install` and `nodeark batch`: installBiz and batchInstallBiz over the Arklet API
- * (`spec/arklet-protocol.md` §3.2, §3.8).
+ * (docs/arklet-api.md).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

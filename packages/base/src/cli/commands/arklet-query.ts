@@ -1,6 +1,6 @@
 /**
  * `nodeark list`, `nodeark health` and `nodeark ops`: queryAllBiz, health and queryBizOps over the Arklet
- * API (`spec/arklet-protocol.md` §3.5, §4, §3.7).
+ * API (docs/arklet-api.md).
  */
 import type { BizHealthMeta, HealthData, HealthRequest, ProcessRecord } from '@nodeark/client';
 import type { CliCommand, CliIO } from '../command.js';
