@@ -83,24 +83,24 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
     async startArklet() {
       const identity = config.get('koupleless.arklet.base.identity');
       const token = config.get('nodeark.arklet.auth.token');
+      const host = arkletHostOf(config);
       arklet = await createArklet({
         runtime,
         masterBiz,
         port: config.get('koupleless.arklet.http.port') ?? 1238,
         portExplicit: config.isExplicit('koupleless.arklet.http.port'),
-        host: config.get('koupleless.arklet.http.address') ?? '0.0.0.0',
+        host,
         ...(identity !== undefined ? { baseIdentity: identity } : {}),
         ...(token ? { authToken: token } : {}),
         logger: logger.child({ component: 'arklet' }),
       });
-      const host = config.get('koupleless.arklet.http.address') ?? '0.0.0.0';
       if (!token && !isLoopback(host)) {
         // ModuleController must reach the Arklet, hence the 0.0.0.0 default; anyone else who can reach it
         // can install code into this process (docs/security.md § Who may drive the base).
         logger.warn(
           { component: 'arklet', host, url: arklet.url },
           'the Arklet API listens beyond loopback without authentication: set nodeark.arklet.auth.token, ' +
-            'or koupleless.arklet.http.address=127.0.0.1 when only local tools drive this base',
+            'or koupleless.arklet.http.host=127.0.0.1 when only local tools drive this base',
         );
       }
       // ModuleController v2 tunnels, when configured (docs/kubernetes.md).
@@ -133,6 +133,11 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
     },
   };
   return services;
+}
+
+/** The Arklet's bind address: `koupleless.arklet.http.host`, else its older name `…address`, else 0.0.0.0. */
+export function arkletHostOf(config: NodearkConfig): string {
+  return config.get('koupleless.arklet.http.host') ?? config.get('koupleless.arklet.http.address') ?? '0.0.0.0';
 }
 
 /** True for an address only this machine can reach. */

@@ -151,4 +151,9 @@ describe('Arklet exposure', () => {
     expect(await warnings({ 'koupleless.arklet.http.address': '0.0.0.0', 'nodeark.arklet.auth.token': 's3cret' })).toHaveLength(0);
     expect(await warnings({})).toHaveLength(0);
   });
+
+  it('koupleless.arklet.http.host is the bind address; it wins over the older …address', async () => {
+    expect(await warnings({ 'koupleless.arklet.http.host': '0.0.0.0' })).toHaveLength(1);
+    expect(await warnings({ 'koupleless.arklet.http.host': '127.0.0.1', 'koupleless.arklet.http.address': '0.0.0.0' })).toHaveLength(0);
+  });
 });

@@ -34,7 +34,18 @@ export const CONFIG_SCHEMA = {
     default: 1238,
     description: 'Arklet API port. When not set explicitly, the first free port in 1238..1337 is used.',
   },
-  'koupleless.arklet.http.address': { kind: 'string', default: '0.0.0.0', description: 'Bind address of the Arklet API.' },
+  'koupleless.arklet.http.host': {
+    kind: 'string',
+    default: undefined,
+    docDefault: '0.0.0.0',
+    description:
+      'Bind address of the Arklet API. Default 0.0.0.0, because ModuleController must reach it: set a token or 127.0.0.1 (docs/security.md).',
+  },
+  'koupleless.arklet.http.address': {
+    kind: 'string',
+    default: undefined,
+    description: 'Older name of `koupleless.arklet.http.host`, still accepted; `host` wins when both are set.',
+  },
   'koupleless.arklet.base.identity': {
     kind: 'string',
     default: undefined,
@@ -78,6 +89,12 @@ export const CONFIG_SCHEMA = {
     kind: 'bool',
     default: false,
     description: 'Extend the client\'s `x-forwarded-for/-proto/-host/-prefix` (a trusted proxy in front of the base) instead of replacing them.',
+  },
+  'nodeark.biz.reserved-paths': {
+    kind: 'list',
+    default: [],
+    description:
+      'Path prefixes no module may take as its webContextPath (comma-separated, `admin,internal`), besides the actuator base path, the host app\'s routes and other modules\' paths, which are always refused.',
   },
   'nodeark.biz.health-timeout': { kind: 'duration', default: 3_000, description: 'Per-indicator timeout inside a module.' },
   'nodeark.biz.keep-broken': {
@@ -136,6 +153,12 @@ export const CONFIG_SCHEMA = {
   'nodeark.shutdown.timeout': { kind: 'duration', default: 30_000, description: 'Bound on graceful shutdown (drain + stop every module).' },
   // ModuleController v2 tunnels (HTTP heartbeat, MQTT): declared by @nodeark/tunnels, docs/kubernetes.md.
   ...TUNNEL_CONFIG_KEYS,
+  'logging.format': {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'json', 'pretty'],
+    description: 'Log output: `json` lines, `pretty` (readable, coloured) or `auto` (pretty when stdout is a terminal, else JSON).',
+  },
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
 
