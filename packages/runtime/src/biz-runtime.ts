@@ -22,6 +22,7 @@ import {
   type StagedBundle,
 } from './bundle/index.js';
 import {
+  ERR_BIZ_CONTEXT_PATH_RESERVED,
   ERR_BIZ_CONTEXT_PATH_TAKEN,
   ERR_BIZ_IDENTITY_MISMATCH,
   ERR_BIZ_INVALID_IDENTITY,
@@ -45,6 +46,7 @@ import type {
   BizState,
   BizStateReason,
   BizStateRecord,
+  InstallCandidate,
   InstallRequest,
   OperationResult,
   RuntimeEvents,
@@ -175,6 +177,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private storeReady: Promise<void> | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private readonly beforeUninstallHooks: Array<(biz: BizSnapshot) => void | Promise<void>> = [];
+  private readonly admissionChecks: Array<(candidate: InstallCandidate) => string | undefined> = [];
 
   constructor(options: RuntimeOptions = {}) {
     super();
@@ -254,6 +257,16 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     this.beforeUninstallHooks.push(hook);
   }
 
+  /**
+   * Adds an admission check run for every install once the archive's manifest is read, before anything
+   * changes (no version is uninstalled, nothing is registered): a returned reason refuses the install with
+   * `FAILED` and `NODEARK_ERR_BIZ_CONTEXT_PATH_RESERVED`. The base uses it to keep modules off the paths
+   * its host app and actuator serve (docs/embedding.md).
+   */
+  admit(check: (candidate: InstallCandidate) => string | undefined): void {
+    this.admissionChecks.push(check);
+  }
+
   /** True once {@link close} has begun. */
   get isClosed(): boolean {
     return this.closed;
@@ -314,6 +327,13 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       }
       if (RESERVED_NAMES.has(manifest.bizName)) {
         throw new ERR_BIZ_INVALID_IDENTITY('bizName', manifest.bizName, 'this name is reserved');
+      }
+      for (const check of this.admissionChecks) {
+        const reason = check({ bizName: manifest.bizName, bizVersion: manifest.bizVersion, webContextPath: manifest.webContextPath });
+        if (reason !== undefined) {
+          const message = new ERR_BIZ_CONTEXT_PATH_RESERVED(manifest.webContextPath, reason).message;
+          return { code: 'FAILED', message, costMs: Date.now() - t0 };
+        }
       }
       this.assertOpen();
       if (strategy === 'uninstallThenInstall') {

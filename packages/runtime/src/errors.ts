@@ -148,6 +148,12 @@ export const ERR_BIZ_CONTEXT_PATH_TAKEN = createError(
   'webContextPath "/%s" is already used by module %s',
   409,
 );
+/** An admission check of the base refused the module's webContextPath (a host route, the actuator, a reserved prefix). */
+export const ERR_BIZ_CONTEXT_PATH_RESERVED = createError(
+  'NODEARK_ERR_BIZ_CONTEXT_PATH_RESERVED',
+  'webContextPath "/%s" is reserved: %s',
+  409,
+);
 /** The module's start() threw, rejected, timed out, or the worker died while starting. */
 export const ERR_BIZ_START_FAILED = createError('NODEARK_ERR_BIZ_START_FAILED', 'Module %s failed to start: %s', 500);
 /** The module's stop() threw or timed out (the worker is terminated anyway). */

@@ -61,6 +61,14 @@ export interface BizSnapshot {
 /** Arklet `installStrategy` values (docs/arklet-api.md). */
 export type InstallStrategy = 'installOnly' | 'uninstallThenInstall';
 
+/** What an admission check sees of a module about to be installed (its manifest's identity and path). */
+export interface InstallCandidate {
+  bizName: string;
+  bizVersion: string;
+  /** The first path segment the module asks to be served under. */
+  webContextPath: string;
+}
+
 /** A request to install one module version. */
 export interface InstallRequest {
   /** `file:` (directory, .tgz, .zip/.jar), `http:` or `https:`. */
