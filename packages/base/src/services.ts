@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BizRuntime } from '@nodeark/runtime';
 import { createArklet, type Arklet } from '@nodeark/arklet';
-import { actuatorConfigFromProperties, createActuator, type Actuator } from '@nodeark/actuator';
+import { actuatorConfigFromProperties, createActuator, DEFAULT_ACTUATOR_CONFIG, type Actuator } from '@nodeark/actuator';
 import {
   heartbeatOptionsFromConfig,
   mqttOptionsFromConfig,
@@ -15,6 +15,7 @@ import {
 import { isActuatorKey, type ConfigKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
+import { pathReservation } from './path-guard.js';
 
 /** What {@link attachServices} needs. */
 export interface ServiceContext {
@@ -60,14 +61,20 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   const masterBiz = masterBizOf(config);
   const actuatorProps = Object.fromEntries(config.explicitEntries().filter(([k]) => isActuatorKey(k)));
   // Subscribed to the runtime now, before any static module installs.
+  const actuatorConfig = actuatorConfigFromProperties(actuatorProps);
   const actuator = createActuator({
     runtime,
     masterBiz,
-    config: actuatorConfigFromProperties(actuatorProps),
+    config: actuatorConfig,
     logger: logger.child({ component: 'actuator' }),
   });
   runtime.beforeUninstall((biz) => actuator.prepareUninstall(biz.bizName, biz.bizVersion));
   await app.register(actuator.plugin);
+  // A module never shadows the host's own routes, the actuator or a reserved prefix (docs/embedding.md).
+  const reserved = config.get('nodeark.biz.reserved-paths') ?? [];
+  runtime.admit(({ webContextPath }) =>
+    pathReservation(webContextPath, { app, actuatorBasePath: actuatorConfig.basePath ?? DEFAULT_ACTUATOR_CONFIG.basePath, reserved }),
+  );
 
   let arklet: Arklet | undefined;
   const tunnels: Array<{ stop(options?: { graceful?: boolean }): Promise<void> }> = [];
