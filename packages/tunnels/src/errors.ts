@@ -9,3 +9,10 @@ import { createError } from '@nodeark/runtime';
  * scheme, a non-positive interval, an MQTT broker that is blank, a TLS file that cannot be read, …
  */
 export const ERR_TUNNEL_INVALID_OPTIONS = createError('NODEARK_ERR_TUNNEL_INVALID_OPTIONS', 'Invalid tunnel option %s: %s', 500);
+
+/** A tunnel is configured but its optional peer package (`mqtt`) is not installed. */
+export const ERR_TUNNEL_PACKAGE_MISSING = createError(
+  'NODEARK_ERR_TUNNEL_PACKAGE_MISSING',
+  'The "%s" package is needed by %s but is not installed: %s',
+  500,
+);

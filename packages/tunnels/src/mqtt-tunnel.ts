@@ -28,7 +28,8 @@
  * immediate vnode shutdown.
  */
 import { readFileSync } from 'node:fs';
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { loadMqtt } from './load-mqtt.js';
 import type { ArkletResponse } from '@nodeark/arklet';
 import {
   baseStatus,
@@ -217,7 +218,7 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
   const chains = new Map<string, Promise<void>>();
   const connectWaiters = new Set<() => void>();
 
-  const client: MqttClient = connect(url, clientOptions);
+  const client: MqttClient = loadMqtt().connect(url, clientOptions);
 
   const publish = (suffix: string, data: unknown): Promise<void> =>
     new Promise((resolve) => {
