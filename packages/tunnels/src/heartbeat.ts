@@ -14,7 +14,9 @@
  * Arklet's `batchInstallBiz`. Mind the orphan rule: modules that no pod declares are uninstalled by
  * the controller's next `queryAllBiz` poll.
  */
-import { Agent, request } from 'undici';
+import { createRequire } from 'node:module';
+// undici is loaded when a heartbeat starts: a base without ModuleController never needs it at start.
+import type * as Undici from 'undici';
 import type { Arklet } from '@nodeark/arklet';
 import { baseStatus, resolveBaseInfo, type BaseInfoOptions, type BaseMetadata, type BaseState, type BaseStatus } from './base-status.js';
 import { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
@@ -132,6 +134,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
   const statusOf = (state: BaseState): BaseStatus =>
     baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port }, state);
 
+  const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
   const agent = new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: Math.max(1_000, intervalMs * 2) });
   const stats: HeartbeatStats = { delivered: 0, failed: 0, consecutiveFailures: 0, lastDeliveredAt: undefined, baselineFetched: false };
   let stopped = false;

@@ -4,7 +4,9 @@
  * the origin they were given for), and credentials never appearing in an error message.
  */
 import { open } from 'node:fs/promises';
-import { Agent, request } from 'undici';
+// undici is loaded on the first http(s) download: most bases install from files, and it is the largest
+// module a base would otherwise load at start (docs/benchmarks.md § Footprint).
+import type { Dispatcher } from 'undici';
 import { ERR_BUNDLE_DOWNLOAD, ERR_BUNDLE_INVALID_URL, ERR_BUNDLE_TOO_LARGE } from '../errors.js';
 import { redactUrl } from './redact-url.js';
 
@@ -87,7 +89,8 @@ export async function downloadToFile(
 
   const total = AbortSignal.timeout(options.totalTimeoutMs);
   const combined = signal ? AbortSignal.any([signal, total]) : total;
-  const agent = new Agent({
+  const { Agent, request } = await import('undici');
+  const agent: Dispatcher = new Agent({
     connect: { timeout: options.connectTimeoutMs },
     headersTimeout: options.bodyTimeoutMs,
     bodyTimeout: options.bodyTimeoutMs,
