@@ -2,10 +2,18 @@
  * Maps resolved configuration onto {@link RuntimeOptions} (one place, so the CLI, `createBase()` and the
  * fastify plugin agree).
  */
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { RuntimeLogger, RuntimeOptions } from '@nodeark/runtime';
 import type { NodearkConfig } from './config/load-config.js';
+
+/**
+ * This package's own version, which modules' `peerDependencies.nodeark` / `nodeark.requires` ranges are
+ * checked against. Read from its package.json (one directory up from both `src/` and `dist/`) rather than
+ * written into the code, so a release cannot forget to bump it.
+ */
+export const NODEARK_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Builds runtime options from configuration. */
 export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger): RuntimeOptions {
@@ -57,6 +65,7 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
       allowedRoots: (config.get('nodeark.bundle.allowed-roots') ?? []).map((r) => resolve(r)),
       requireIntegrity: config.get('nodeark.bundle.require-integrity') ?? false,
     },
+    hostVersions: { nodeark: NODEARK_VERSION },
     allowedSchemes: (config.get('nodeark.bundle.allowed-schemes') ?? ['file', 'http', 'https']).map((s) =>
       s.endsWith(':') ? s : `${s}:`,
     ),

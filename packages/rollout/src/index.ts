@@ -6,7 +6,8 @@
  * - documents: {@link parseModuleDeployment}, {@link parseFleet}, {@link loadModuleDeployment}, {@link loadFleet};
  * - the pure planner: {@link computeBatches}, {@link planRollout}, {@link simulateRollout};
  * - execution: {@link observeFleet}, {@link runRollout}, {@link confirmRollout}, {@link rolloutStatus}, {@link previewRollout};
- * - the release record: {@link FileStateStore}, {@link MemoryStateStore}.
+ * - the release record: {@link FileStateStore}, {@link MemoryStateStore};
+ * - versions by semver: {@link compareModuleVersions}, {@link versionChange}, {@link rollbackTarget}.
  * @packageDocumentation
  */
 export * from './errors.js';
@@ -28,6 +29,7 @@ export {
   type ParseOptions,
 } from './documents.js';
 export { computeBatches, realBatchCount, type BatchInput } from './batches.js';
+export { compareModuleVersions, rollbackTarget, versionChange } from './versions.js';
 export {
   applyAction,
   matchesSelector,

@@ -12,6 +12,7 @@
  * (count asc, name asc).
  */
 import { computeBatches } from './batches.js';
+import { versionChange } from './versions.js';
 import type {
   Action,
   BaseObservation,
@@ -397,7 +398,9 @@ function computeActions(
       const olds = rankForRemoval(slots.filter((x) => !x.desired && x.old.length > 0 && !x.cordoned && !acted.has(x.name)), policy);
       for (const s of olds.slice(0, need)) {
         const from = versionsOf(s.old).join(', ');
-        add(action('upgrade', s, { version, policy: upgradePolicy, versions: versionsOf(s.old), summary: `upgrade ${name} ${from} → ${version}` }));
+        // Still an `upgrade` action (the same operations); the summary says when it goes to a lower version.
+        const verb = versionChange(versionsOf(s.old), version) === 'rollback' ? 'roll back' : 'upgrade';
+        add(action('upgrade', s, { version, policy: upgradePolicy, versions: versionsOf(s.old), summary: `${verb} ${name} ${from} → ${version}` }));
         need--;
       }
     }

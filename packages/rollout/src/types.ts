@@ -164,7 +164,7 @@ export interface Action {
   versions: string[];
   /** finish: the desired version's state now (`deactivated`, `resolved`, `broken`, …). */
   state?: BizState;
-  /** One line for humans (`install provider:2.0.0`, `upgrade 1.0.0 → 2.0.0`). */
+  /** One line for humans (`install provider:2.0.0`, `upgrade provider 1.0.0 → 2.0.0`, `roll back provider 2.0.0 → 1.0.0`). */
   summary: string;
 }
 

@@ -39,6 +39,7 @@ import { redactUrl } from './bundle/redact-url.js';
 import { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
 import { RoutingTable, type RouteEntry } from './http/routing-table.js';
 import { assertBizName, assertBizVersion, bizIdentity } from './identity.js';
+import { checkRequirements, orderVersionsWithinGroups } from './versions.js';
 import type {
   BizHealth,
   BizServeKind,
@@ -115,6 +116,14 @@ export interface RuntimeOptions {
   childProcesses?: 'track' | 'deny';
   /** Event-loop watchdog. */
   watchdog?: Partial<WatchdogOptions>;
+  /**
+   * Versions of what the base provides, checked against the ranges a module declares before it is
+   * installed (docs/module-contract.md). The Node.js version is always `process.versions.node`.
+   * `nodeark` is the running nodeark package's version (the `nodeark` base fills it in); when it is not
+   * set, as for a runtime used on its own, a module's `peerDependencies.nodeark` / `nodeark.requires`
+   * range cannot be checked and is skipped (logged at debug level), while `engines.node` still is.
+   */
+  hostVersions?: { nodeark?: string };
 }
 
 /** The event-loop watchdog: a module whose worker stays busy is marked DOWN, then acted on. */
@@ -202,6 +211,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       workerExecArgv: options.workerExecArgv ?? [],
       childProcesses: options.childProcesses ?? 'track',
       bundlePolicy: options.bundlePolicy ?? {},
+      hostVersions: { ...options.hostVersions },
       watchdog: {
         intervalMs: options.watchdog?.intervalMs ?? 1000,
         maxEventLoopUtilization: options.watchdog?.maxEventLoopUtilization ?? 0.98,
@@ -218,11 +228,15 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   /* ------------------------------------------------------------------------------------------ queries */
 
-  /** Every registered module version, by priority ascending then install time (sofa-ark `getBizInOrder`). */
+  /**
+   * Every registered module version, by priority ascending then install time (sofa-ark `getBizInOrder`),
+   * except that the versions of one name (at one priority) that are valid semver are listed in semver
+   * order (`1.9.0`, `1.10.0-rc.1`, `1.10.0`) within the places they hold: install order says nothing about
+   * which version is newer. Versions that are not semver keep their install-time place.
+   */
   list(): BizSnapshot[] {
-    return [...this.bizs.values()]
-      .sort((a, b) => a.priority - b.priority || a.installTime - b.installTime)
-      .map(snapshot);
+    const byInstall = [...this.bizs.values()].sort((a, b) => a.priority - b.priority || a.installTime - b.installTime);
+    return orderVersionsWithinGroups(byInstall, (r) => `${r.priority}\0${r.bizName}`, (r) => r.bizVersion).map(snapshot);
   }
 
   /** One module version, or undefined. */
@@ -292,8 +306,9 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   /**
    * Installs one module version (docs/arklet-api.md). Business outcomes are results
-   * (`SUCCESS`, `REPEAT_BIZ`, `FAILED` for an identity mismatch or a taken context path); invalid input,
-   * download/archive errors and start failures throw errors with stable codes.
+   * (`SUCCESS`, `REPEAT_BIZ`, `FAILED` for an identity mismatch, a taken context path or a module whose
+   * declared Node.js/nodeark range this base does not satisfy, see {@link RuntimeOptions.hostVersions});
+   * invalid input, download/archive errors and start failures throw errors with stable codes.
    */
   async install(request: InstallRequest): Promise<OperationResult> {
     const t0 = Date.now();
@@ -328,6 +343,15 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       if (RESERVED_NAMES.has(manifest.bizName)) {
         throw new ERR_BIZ_INVALID_IDENTITY('bizName', manifest.bizName, 'this name is reserved');
       }
+      // Like the admission checks: refused before any version is uninstalled or anything is registered.
+      const compat = checkRequirements(declared, manifest.requirements ?? [], {
+        node: process.versions.node,
+        nodeark: this.options.hostVersions.nodeark,
+      });
+      if (compat.unchecked.length > 0) {
+        this.log.debug({ biz: declared, unchecked: compat.unchecked }, 'no nodeark version configured: range not checked');
+      }
+      if (compat.refusal !== undefined) return { code: 'FAILED', message: compat.refusal, costMs: Date.now() - t0 };
       for (const check of this.admissionChecks) {
         const reason = check({ bizName: manifest.bizName, bizVersion: manifest.bizVersion, webContextPath: manifest.webContextPath });
         if (reason !== undefined) {

@@ -154,6 +154,11 @@ export const ERR_BIZ_CONTEXT_PATH_RESERVED = createError(
   'webContextPath "/%s" is reserved: %s',
   409,
 );
+/**
+ * The module declares a Node.js or nodeark version range (`engines.node`, `peerDependencies.nodeark`,
+ * `nodeark.requires`) the running base does not satisfy, or a range that is not valid semver.
+ */
+export const ERR_BIZ_INCOMPATIBLE = createError('NODEARK_ERR_BIZ_INCOMPATIBLE', 'module %s needs %s', 409);
 /** The module's start() threw, rejected, timed out, or the worker died while starting. */
 export const ERR_BIZ_START_FAILED = createError('NODEARK_ERR_BIZ_START_FAILED', 'Module %s failed to start: %s', 500);
 /** The module's stop() threw or timed out (the worker is terminated anyway). */

@@ -9,6 +9,7 @@ export { BizRuntime, type RuntimeLogger, type RuntimeOptions, type WatchdogOptio
 export * from './types.js';
 export * from './errors.js';
 export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';
+export { compareBizVersions } from './versions.js';
 export {
   stageBundle,
   readBizManifest,
@@ -20,6 +21,8 @@ export {
   type StageOptions,
   type StagedBundle,
   type BizManifestInfo,
+  type BizRequirement,
+  type BizRequirementField,
   type PackOptions,
   type PackResult,
 } from './bundle/index.js';

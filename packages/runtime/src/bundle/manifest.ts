@@ -22,7 +22,29 @@ export interface BizManifestInfo {
   packageName: string;
   /** Rewrite `Location`/cookie paths into the mount point (`nodeark.mountRewrite`, default true). */
   mountRewrite: boolean;
+  /**
+   * The version ranges the module declares for what the base provides, in declaration order; absent when it
+   * declares none. The install checks them against the running base before anything changes.
+   */
+  requirements?: BizRequirement[];
 }
+
+/**
+ * A semver range a module declares for something the base provides. The range is kept as written and not
+ * validated here: an invalid one refuses the install with `FAILED` (a business outcome the caller can read),
+ * not with a manifest error.
+ */
+export interface BizRequirement {
+  /** What the range constrains: the Node.js the base runs on, or the base's `nodeark` package. */
+  target: 'node' | 'nodeark';
+  /** The range as written (`>=20.19.0`, `^0.1.0`). */
+  range: string;
+  /** Where the module declared it. */
+  field: BizRequirementField;
+}
+
+/** The package.json fields a {@link BizRequirement} can come from. */
+export type BizRequirementField = 'engines.node' | 'peerDependencies.nodeark' | 'nodeark.requires';
 
 /** Entry files tried when neither `nodeark.main` nor `main` is set. */
 const DEFAULT_ENTRIES = ['index.mjs', 'index.js'];
@@ -34,7 +56,9 @@ const MAIN_SUFFIXES = ['', '.js', '.mjs', '.cjs', '/index.js', '/index.mjs', '/i
  * - `bizName` = `nodeark.bizName` ?? unscoped `name`; `bizVersion` = `nodeark.bizVersion` ?? `version`
  *   (the npm field is only required when the nodeark one is absent);
  * - `webContextPath` = `nodeark.webContextPath` ?? bizName, normalised; `priority` an integer, default 100;
- * - `main` = `nodeark.main` ?? `main` ?? the first of index.mjs/index.js; it must be a file inside root.
+ * - `main` = `nodeark.main` ?? `main` ?? the first of index.mjs/index.js; it must be a file inside root;
+ * - `requirements` from `engines.node`, `peerDependencies.nodeark` and `nodeark.requires` (each a string
+ *   when present; the ranges themselves are checked at install).
  *
  * Every problem is `ERR_BUNDLE_MANIFEST` with a message naming the field (identity validation errors are
  * wrapped, kept as `cause`).
@@ -103,9 +127,44 @@ export async function readBizManifest(root: string): Promise<BizManifestInfo> {
     throw bad(`"nodeark.mountRewrite" must be true or false, got ${JSON.stringify(mountRewrite)}`);
   }
 
+  const requirements = readRequirements(pkg, ark, bad);
+
   const mainField = arkMain !== undefined ? 'nodeark.main' : npmMain !== undefined ? 'main' : undefined;
   const main = await resolveMain(root, arkMain ?? npmMain, mainField, bad);
-  return { bizName, bizVersion, webContextPath, priority, main, packageName: name ?? bizName, mountRewrite };
+  return {
+    bizName,
+    bizVersion,
+    webContextPath,
+    priority,
+    main,
+    packageName: name ?? bizName,
+    mountRewrite,
+    ...(requirements.length > 0 ? { requirements } : {}),
+  };
+}
+
+/** `engines.node`, `peerDependencies.nodeark`, `nodeark.requires`: each optional, a string when present. */
+function readRequirements(
+  pkg: Record<string, unknown>,
+  ark: Record<string, unknown>,
+  bad: (why: string) => Error,
+): BizRequirement[] {
+  const out: BizRequirement[] = [];
+  const engines = pkg['engines'];
+  if (engines !== undefined) {
+    if (!isObject(engines)) throw bad(`"engines" must be an object, got ${JSON.stringify(engines)}`);
+    const node = optionalString(engines, 'node', bad, 'engines.');
+    if (node !== undefined) out.push({ target: 'node', range: node, field: 'engines.node' });
+  }
+  const peers = pkg['peerDependencies'];
+  if (peers !== undefined) {
+    if (!isObject(peers)) throw bad(`"peerDependencies" must be an object, got ${JSON.stringify(peers)}`);
+    const nodeark = optionalString(peers, 'nodeark', bad, 'peerDependencies.');
+    if (nodeark !== undefined) out.push({ target: 'nodeark', range: nodeark, field: 'peerDependencies.nodeark' });
+  }
+  const requires = optionalString(ark, 'requires', bad, 'nodeark.');
+  if (requires !== undefined) out.push({ target: 'nodeark', range: requires, field: 'nodeark.requires' });
+  return out;
 }
 
 async function resolveMain(
