@@ -4,7 +4,7 @@
  */
 import { BizRuntime } from '@nodeark/runtime';
 import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type LogFormat, type NodearkLogger } from './logger.js';
 import { runtimeOptionsFrom } from './runtime-options.js';
 
 /** Configuration sources and an optional logger. */
@@ -13,17 +13,39 @@ export interface AssembleInput {
   configFile?: string;
   argv?: string[];
   env?: Record<string, string | undefined>;
-  logger?: Logger;
+  logger?: NodearkLogger;
+}
+
+/** What {@link assemble} builds. */
+export interface Assembled {
+  config: NodearkConfig;
+  /**
+   * The root logger (the given one, or a new one from `logging.*`), without a `component`: each part
+   * binds its own (`arklet`, `actuator`, `http`, `tunnel`, `runtime`, `module`). pino repeats a key bound
+   * twice, so nothing is bound here that a part would bind again.
+   */
+  logger: NodearkLogger;
+  /** The base's own lines (listening, startup, static deployment, replay): `component: 'base'`. */
+  baseLog: NodearkLogger;
+  runtime: BizRuntime;
 }
 
 /** Loads configuration (throws naming a bad key), creates the logger and the runtime. */
-export function assemble(options: AssembleInput): { config: NodearkConfig; logger: Logger; runtime: BizRuntime } {
+export function assemble(options: AssembleInput): Assembled {
   const input: LoadConfigInput = {};
   if (options.config) input.values = options.config;
   if (options.configFile) input.file = options.configFile;
   if (options.argv) input.argv = options.argv;
   if (options.env) input.env = options.env;
   const config = loadConfig(input);
-  const logger = options.logger ?? createLogger(config.get('logging.level.root') ?? 'info', 'nodeark');
-  return { config, logger, runtime: new BizRuntime(runtimeOptionsFrom(config, logger)) };
+  // loadConfig has already refused a `logging.format` outside its enum.
+  const format = (config.get('logging.format') ?? 'auto') as LogFormat;
+  const logger = options.logger ?? createLogger({ level: config.get('logging.level.root') ?? 'info', name: 'nodeark', format });
+  return {
+    config,
+    logger,
+    baseLog: logger.child({ component: 'base' }),
+    // The runtime binds `component: 'runtime'` for its own lines and `'module'` + `biz` for module lines.
+    runtime: new BizRuntime(runtimeOptionsFrom(config, logger)),
+  };
 }

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { assemble } from './assemble.js';
 import type { NodearkConfig } from './config/load-config.js';
-import type { Logger } from './logger.js';
+import type { NodearkLogger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
@@ -26,8 +26,8 @@ export interface CreateBaseOptions {
   argv?: string[];
   /** Environment to read configuration from. Default `process.env`; `{}` ignores it. */
   env?: Record<string, string | undefined>;
-  /** A pino logger to use instead of creating one. */
-  logger?: Logger;
+  /** A logger to use instead of creating one: any pino logger, or fastify's `app.log`. */
+  logger?: NodearkLogger;
 }
 
 /** A running (or ready to run) base. */
@@ -36,8 +36,8 @@ export interface NodearkBase extends BaseServices {
   readonly config: NodearkConfig;
   /** The base's fastify instance: add your own routes before {@link NodearkBase.listen}. */
   readonly app: FastifyInstance;
-  /** The base logger. */
-  readonly logger: Logger;
+  /** The base's root logger (lines without a `component`; bind your own with `child`). */
+  readonly logger: NodearkLogger;
   /** Starts the Arklet API, listens on `server.port`, deploys static modules, marks the base ready. */
   listen(): Promise<{ url: string; arkletUrl: string }>;
   /** Graceful shutdown: readiness down, stop accepting, drain, stop modules in reverse priority, close. */
@@ -48,7 +48,7 @@ export interface NodearkBase extends BaseServices {
 
 /** Creates a standalone base from configuration. Nothing listens until `listen()`. */
 export async function createBase(options: CreateBaseOptions = {}): Promise<NodearkBase> {
-  const { config, logger, runtime } = assemble(options);
+  const { config, logger, baseLog, runtime } = assemble(options);
 
   let moduleHandler: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
   const app: FastifyInstance = fastify({
@@ -104,9 +104,9 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
         host: config.get('server.address')!,
       });
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-      logger.info({ url, arkletUrl }, 'base listening');
+      baseLog.info({ url, arkletUrl }, 'base listening');
       services.markStarted();
-      replay = await runStartup(runtime, config, logger, services);
+      replay = await runStartup(runtime, config, baseLog, services);
       return { url, arkletUrl };
     },
     close() {
@@ -124,7 +124,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
           })(),
         ]);
         await services.closeServices();
-        logger.info('base stopped');
+        baseLog.info('base stopped');
       })();
       return closing;
     },

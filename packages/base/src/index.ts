@@ -5,6 +5,15 @@
  */
 export { createBase, type CreateBaseOptions, type NodearkBase } from './create-base.js';
 export { nodearkPlugin, type NodearkPluginOptions, type NodearkDecoration } from './plugin.js';
+export {
+  createLogger,
+  type CreateLoggerOptions,
+  type LogFormat,
+  type NodearkLogger,
+  type NodearkLogFn,
+  type NodearkChildLoggerOptions,
+} from './logger.js';
+export type { LogStream } from './logging/pretty-destination.js';
 export { loadConfig, type NodearkConfig, type LoadConfigInput, type ConfigValue } from './config/load-config.js';
 export { CONFIG_SCHEMA, ACTUATOR_CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config/config-schema.js';
 export { deployStatic, scanStaticDir, type StaticEntry } from './static-deploy.js';

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { assemble } from './assemble.js';
 import type { NodearkConfig } from './config/load-config.js';
-import type { Logger } from './logger.js';
+import type { NodearkLogger } from './logger.js';
 import type { ReplayStore } from './replay.js';
 import { runStartup } from './startup.js';
 import { attachServices, type BaseServices } from './services.js';
@@ -23,8 +23,8 @@ export interface NodearkPluginOptions {
   configFile?: string;
   /** Environment to read configuration from. Default `process.env`. */
   env?: Record<string, string | undefined>;
-  /** A pino logger; default: a new one at `logging.level.root`. */
-  logger?: Logger;
+  /** A logger, such as the app's own (`app.log`) or any pino logger; default: a new one from `logging.*`. */
+  logger?: NodearkLogger;
 }
 
 /** What the plugin decorates the app with, as `app.nodeark`. */
@@ -40,7 +40,7 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInstance, options) => {
-  const { config, logger, runtime } = assemble(options);
+  const { config, logger, baseLog, runtime } = assemble(options);
   const services = await attachServices({ app, runtime, config, logger });
   let replay: ReplayStore | undefined;
   app.decorate('nodeark', Object.assign(Object.create(services) as BaseServices, { config }) as NodearkDecoration);
@@ -68,9 +68,9 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
     await services.startArklet();
     services.markStarted();
     try {
-      replay = await runStartup(runtime, config, logger, services);
+      replay = await runStartup(runtime, config, baseLog, services);
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'base startup failed');
+      baseLog.error({ err: (err as Error).message }, 'base startup failed');
     }
   });
   // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server waits
@@ -84,7 +84,7 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
   app.addHook('preClose', async () => {
     services.markShuttingDown();
     // Not awaited here (a hook has a time limit); onClose waits for it.
-    stopModules().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'stopping modules failed'));
+    stopModules().catch((err: unknown) => baseLog.error({ err: (err as Error).message }, 'stopping modules failed'));
   });
   app.addHook('onClose', async () => {
     await stopModules();

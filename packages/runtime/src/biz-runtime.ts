@@ -52,14 +52,25 @@ import type {
   OperationResult,
   RuntimeEvents,
 } from './types.js';
+import { bizLogSink } from './worker/biz-log-sink.js';
 import { WorkerHost } from './worker/worker-host.js';
 
-/** A pino-compatible logger (the subset the runtime uses). */
+/**
+ * A pino-compatible logger (the subset the runtime uses). With `child`, the runtime's own lines carry
+ * `component: 'runtime'` and module lines `component: 'module'` and `biz` (docs/operations.md § Logs);
+ * without it, module lines carry those two fields in their own object.
+ */
 export interface RuntimeLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
+  /** Module `trace` lines (else logged at debug). */
+  trace?(obj: object, msg?: string): void;
+  /** Module `fatal` lines (else logged at error). */
+  fatal?(obj: object, msg?: string): void;
+  /** A logger adding `bindings` to every line; `options.level` is the child's own level. */
+  child?(bindings: Record<string, unknown>, options?: { level?: string }): RuntimeLogger;
 }
 
 /** Options of a {@link BizRuntime}. Every field has a default. */
@@ -219,7 +230,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         action: options.watchdog?.action ?? 'mark-down',
       },
     };
-    this.log = this.options.logger;
+    this.log = this.options.logger.child?.({ component: 'runtime' }) ?? this.options.logger;
     if (this.options.watchdog.intervalMs > 0) {
       this.watchdogTimer = setInterval(() => this.watchdogTick(), this.options.watchdog.intervalMs);
       this.watchdogTimer.unref();
@@ -632,6 +643,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       rewriteMount: rec.mountRewrite,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
+      onLog: bizLogSink(this.options.logger === silentLogger ? undefined : this.options.logger, rec.identity, this.options.moduleLogLevel),
     });
   }
 

@@ -1,7 +1,7 @@
 /**
- * A module's `console` output goes through its logger, so every line carries the module identity (`biz`)
- * like `ctx.logger` lines do; without this, several modules' output would interleave untagged on the
- * base's stdout.
+ * A module's `console` output goes through its logger, so every line reaches the base's logger with the
+ * module identity (`biz`) and `component: 'module'` like `ctx.logger` lines do; without this, several
+ * modules' output would interleave untagged on the base's stdout, outside the base's log format.
  */
 import { format } from 'node:util';
 import type { BizLogger } from '@nodeark/biz';

@@ -25,6 +25,19 @@ export interface WorkerBootData {
 /** Base → worker. */
 export type ToWorker = SocketMessage | { t: 'stop'; timeoutMs: number } | { t: 'health'; id: number };
 
+/**
+ * One line of the module's logger (`ctx.logger`, `console.*`), sent to the base so that module lines go
+ * through the base's logger and carry the same fields as the base's own lines.
+ */
+export interface BizLogRecord {
+  t: 'log';
+  /** pino's numeric level (10 trace … 60 fatal). */
+  level: number;
+  msg: string;
+  /** The module's own fields as JSON text (absent when there are none): plain data, always cloneable. */
+  fields?: string;
+}
+
 /** Worker → base. */
 export type FromWorker =
   | SocketMessage
@@ -32,7 +45,8 @@ export type FromWorker =
   | { t: 'startFailed'; error: SerializedError }
   | { t: 'stopped'; error?: SerializedError }
   | { t: 'health'; id: number; result: BizHealth }
-  | { t: 'child'; pid: number; alive: boolean };
+  | { t: 'child'; pid: number; alive: boolean }
+  | BizLogRecord;
 
 /** Re-exported for worker-side indicator evaluation. */
 export type { HealthResult };

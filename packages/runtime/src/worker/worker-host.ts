@@ -13,7 +13,7 @@ import { SocketLink } from '../channel/socket-link.js';
 import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
 import { ModuleProxy } from '../http/module-proxy.js';
 import type { BizHealth, BizServeKind } from '../types.js';
-import type { FromWorker, ToWorker, WorkerBootData } from './protocol.js';
+import type { BizLogRecord, FromWorker, ToWorker, WorkerBootData } from './protocol.js';
 
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url);
 
@@ -35,6 +35,8 @@ export interface WorkerHostOptions {
   rewriteMount: boolean;
   /** Extra `execArgv` for the worker (non-V8 flags only). */
   execArgv?: string[];
+  /** Receives the module's log lines (see biz-log-sink.ts); without it they are dropped. */
+  onLog?: (record: BizLogRecord) => void;
 }
 
 /** What a started module reported. */
@@ -126,6 +128,10 @@ export class WorkerHost {
     if (msg.t === 'child') {
       if (msg.alive) this.children.add(msg.pid);
       else this.children.delete(msg.pid);
+      return;
+    }
+    if (msg.t === 'log') {
+      this.options.onLog?.(msg);
       return;
     }
     if (msg.t === 'health') {

@@ -37,7 +37,15 @@ const postNow = (msg: FromWorker): void => {
 process.on('exit', () => outbox.flush());
 
 const stopController = new AbortController();
-const logger = createBizLogger(identity, boot.logLevel, (line) => process.stdout.write(line));
+// Module lines go to the base, which writes them through its logger (biz-log-sink.ts). They leave with the
+// turn's other traffic; error and fatal lines leave at once, as the worker may be about to die.
+const logger = createBizLogger(boot.logLevel, (record) => {
+  if (record.level >= 50) postNow(record);
+  else outbox.post(record);
+});
+// An uncaught exception is about to end this worker: deliver the lines logged before it (the monitor
+// only observes; the worker still dies).
+process.on('uncaughtExceptionMonitor', () => outbox.flush());
 tagConsole(logger);
 const ctx: BizContext = Object.freeze({
   bizName: boot.bizName,
