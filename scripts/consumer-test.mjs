@@ -138,7 +138,10 @@ async function moduleDir(root: string, name: string, webContextPath: string): Pr
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', nodeark: { webContextPath } }));
-  await writeFile(join(dir, 'index.mjs'), 'export default { fetch: (req) => Response.json({ from: "' + name + '", path: new URL(req.url).pathname }) };');
+  await writeFile(
+    join(dir, 'index.mjs'),
+    'export default { start() { console.log("' + name + ' started"); }, fetch: (req) => Response.json({ from: "' + name + '", path: new URL(req.url).pathname }) };',
+  );
   return pathToFileURL(dir).href;
 }
 
@@ -178,7 +181,11 @@ check(JSON.stringify(await (await fetch(\`\${url}/orders\`)).json()) === '{"orde
 check(JSON.stringify(await (await fetch(\`\${url}/status\`)).json()) === '{"modules":1}', "the app's own route registered after the plugin works");
 const clash = await install(await moduleDir(work, 'orders', 'orders'), 'orders');
 check(clash.data?.code === 'FAILED' && (clash.data.message ?? '').includes('the host app serves GET /orders'), 'a module may not shadow an app route');
-check(lines.some((l) => l.includes('"biz"') || l.includes('hello')), "nodeark logs through the app's own logger");
+const logged = lines.map((l) => JSON.parse(l) as { component?: string; biz?: string; msg?: string });
+check(
+  logged.some((l) => l.component === 'module' && l.biz === 'hello:1.0.0' && l.msg === 'hello started') && logged.some((l) => l.component === 'arklet'),
+  "nodeark and the module's console log through the app's own logger",
+);
 await app.close();
 
 // A base configured for the MQTT tunnel without the optional mqtt package: a clear error naming it.
