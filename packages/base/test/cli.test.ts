@@ -85,30 +85,42 @@ describe('nodeark CLI', () => {
         '--koupleless.arklet.http.port=0',
         '--koupleless.arklet.http.address=127.0.0.1',
         `--nodeark.store.dir=${join(tmp, 'store')}`,
-        `--com.alipay.sofa.ark.static.biz.dir=${join(examples, 'demo-base', 'modules')}`,
-        '--logging.level.root=warn',
+        '--com.alipay.sofa.ark.static.biz.dir',
+        join(examples, 'demo-base', 'modules'),
+        '--logging.level.root=info',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } },
     );
+    let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    /** The log lines so far (the base logs JSON lines on stdout). */
+    const logs = (): Array<Record<string, unknown>> =>
+      stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`base did not start: ${stderr}`)), 20_000);
-      child!.stderr!.on('data', () => {
-        const m = /ready on (http:\/\/[\d.:]+)/.exec(stderr);
-        if (m) {
+      const timer = setTimeout(() => reject(new Error(`base did not start: ${stdout} ${stderr}`)), 20_000);
+      child!.stdout!.on('data', () => {
+        const ready = stdout.includes('"nodeark base ready"') ? logs().find((l) => l['msg'] === 'nodeark base ready') : undefined;
+        if (ready) {
           clearTimeout(timer);
-          resolve(m[1]!);
+          resolve(ready['url'] as string);
         }
       });
-      child!.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      child!.once('exit', (code) => reject(new Error(`exited ${code}: ${stdout} ${stderr}`)));
     });
+    expect(logs().find((l) => l['msg'] === 'nodeark base ready')).toMatchObject({ level: 30, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), arkletUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
     expect((await (await fetch(`${url}/hello/`)).json()) as object).toMatchObject({ message: 'Hello from biz-hello:1.0.0' });
     expect((await fetch(`${url}/node/`)).status).toBe(200);
     const exit = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
-    expect(stderr).toContain('SIGTERM received, shutting down gracefully');
+    // Every line on stdout is a log line (JSON.parse throws otherwise); nothing on stderr.
+    expect(logs().find((l) => l['msg'] === 'signal received, shutting down gracefully')).toMatchObject({ signal: 'SIGTERM' });
+    expect(stderr).toBe('');
   });
 
   it('`nodeark start` exits 1 with the key named on bad configuration', async () => {

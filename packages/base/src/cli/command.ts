@@ -3,7 +3,11 @@
  * listed in `main.ts`.
  */
 
-/** Streams a command writes to (injectable for tests). */
+/**
+ * Streams a command writes to (injectable for tests). With `--json`, stdout carries exactly one JSON
+ * document and everything else (progress, notes) goes to stderr. The `nodeark` bin exits quietly when
+ * stdout's reader goes away (`nodeark list | head -1`, see `closed-pipe.ts`), so commands need not check.
+ */
 export interface CliIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -21,44 +25,8 @@ export interface CliCommand {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-/** Parsed `--key=value`, `--key value` and `--flag` options plus positional arguments. */
+/** A command's parsed arguments: positionals, single-valued options and flags (`true`). */
 export interface ParsedArgs {
   positionals: string[];
   options: Record<string, string | true>;
-}
-
-/**
- * Parses argv. `--key=value` always binds; `--key value` binds only for keys listed in `valued`
- * (so `--json install.json` stays a flag and a positional).
- */
-export function parseArgs(argv: string[], valued: readonly string[] = []): ParsedArgs {
-  const positionals: string[] = [];
-  const options: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 2) {
-        options[a.slice(2, eq)] = a.slice(eq + 1);
-      } else {
-        const key = a.slice(2);
-        const next = argv[i + 1];
-        if (valued.includes(key) && next !== undefined && !next.startsWith('--')) {
-          options[key] = next;
-          i++;
-        } else {
-          options[key] = true;
-        }
-      }
-    } else if (a === '-h') {
-      options.help = true;
-    } else {
-      positionals.push(a);
-    }
-  }
-  return { positionals, options };
 }

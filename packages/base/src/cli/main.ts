@@ -2,12 +2,19 @@
  * `nodeark` CLI dispatcher: `nodeark <command> [args]`, `nodeark --help`, `nodeark <command> --help`.
  */
 import type { CliCommand, CliIO } from './command.js';
+import { wantsHelp } from './parse-options.js';
+import { suggestOption } from './suggest.js';
 import { startCommand } from './commands/start.js';
 import { packCommand } from './commands/pack.js';
 import { arkletCommands } from './commands/arklet.js';
 import { rolloutCommands } from './commands/rollout.js';
 
-/** Every sub-command, in help order. */
+export { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+
+/**
+ * Every sub-command, in help order. `rollout` is listed without loading `@nodeark/rollout` (an optional
+ * peer dependency): the command imports it when it runs.
+ */
 export const commands: CliCommand[] = [startCommand, packCommand, ...arkletCommands, ...rolloutCommands];
 
 function help(): string {
@@ -38,10 +45,11 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`nodeark: unknown command "${name}"\n\n${help()}`);
+    const near = name.startsWith('-') ? undefined : suggestOption(`--${name}`, commands.map((c) => c.name))?.slice(2);
+    io.stderr.write(`nodeark: unknown command "${name}"${near ? `; did you mean "${near}"?` : ''}\n\n${help()}`);
     return 1;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (wantsHelp(rest)) {
     io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
     return 0;
   }

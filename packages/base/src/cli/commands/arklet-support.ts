@@ -8,7 +8,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ArkletClient, DEFAULT_ARKLET_URL, type ArkletResponse } from '@nodeark/client';
-import { parseArgs, type CliIO, type ParsedArgs } from '../command.js';
+import type { CliIO, ParsedArgs } from '../command.js';
+import { OptionError, parseOptions, type OptionDef, type ParsedOptions } from '../parse-options.js';
 
 /** Exit code of a command that ran and succeeded. */
 export const EXIT_OK = 0;
@@ -37,49 +38,37 @@ export interface ArkletArgs extends ParsedArgs {
 
 /**
  * Parses argv: `valued` options take a value (`--name x` or `--name=x`), `repeatable` ones take a value
- * and may repeat (their value is taken verbatim, so `--arg --port=1` passes `--port=1`), `flags` take none.
- * Unknown options are usage errors.
+ * and may repeat (their value is taken verbatim, so `--arg --port=1` passes `--port=1`), `flags` take none,
+ * `short` maps one-letter aliases to long names (`{ f: 'file' }`). Every command has `--arklet`,
+ * `--timeout`, `--token`, `--json` and `-h`/`--help`. Unknown options are usage errors naming the closest
+ * known option.
  */
 export function parseCommandArgs(
   argv: string[],
-  spec: { valued?: string[]; repeatable?: string[]; flags?: string[] } = {},
+  spec: { valued?: string[]; repeatable?: string[]; flags?: string[]; short?: Record<string, string> } = {},
 ): ArkletArgs {
-  const valued = ['arklet', 'timeout', 'token', ...(spec.valued ?? [])];
-  const repeatable = spec.repeatable ?? [];
-  const flags = ['json', 'help', ...(spec.flags ?? [])];
+  const defs: Record<string, OptionDef> = {};
+  for (const key of ['arklet', 'timeout', 'token', ...(spec.valued ?? [])]) defs[key] = { type: 'string' };
+  for (const key of spec.repeatable ?? []) defs[key] = { type: 'string', multiple: true, verbatim: true };
+  for (const key of ['json', ...(spec.flags ?? [])]) defs[key] = { type: 'boolean' };
+  for (const [letter, key] of Object.entries(spec.short ?? {})) {
+    const def = defs[key];
+    if (def) defs[key] = { ...def, short: letter };
+  }
+  let parsed: ParsedOptions;
+  try {
+    parsed = parseOptions(argv, defs);
+  } catch (err) {
+    if (err instanceof OptionError) throw new UsageError(err.message);
+    throw err;
+  }
+  const options: Record<string, string | true> = {};
   const repeated: Record<string, string[]> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const m = /^--([^=]+)(?:=(.*))?$/s.exec(a);
-    if (m && repeatable.includes(m[1] as string)) {
-      const key = m[1] as string;
-      let value = m[2];
-      if (value === undefined) {
-        value = argv[i + 1];
-        if (value === undefined) throw new UsageError(`--${key} needs a value`);
-        i++;
-      }
-      (repeated[key] ??= []).push(value);
-      continue;
-    }
-    rest.push(a);
+  for (const [key, value] of Object.entries(parsed.values)) {
+    if (Array.isArray(value)) repeated[key] = value;
+    else options[key] = value;
   }
-  const parsed = parseArgs(rest, valued);
-  for (const [key, value] of Object.entries(parsed.options)) {
-    if (valued.includes(key)) {
-      if (value === true) throw new UsageError(`--${key} needs a value`);
-    } else if (flags.includes(key)) {
-      if (value !== true) throw new UsageError(`--${key} takes no value`);
-    } else {
-      throw new UsageError(`unknown option --${key}`);
-    }
-  }
-  return { ...parsed, repeated, json: parsed.options['json'] === true };
+  return { positionals: parsed.positionals, options, repeated, json: options['json'] === true };
 }
 
 /** A string option, or undefined. */

@@ -4,7 +4,8 @@
  * `$NODEARK_ARKLET` or `http://127.0.0.1:1238`) through `@nodeark/client`, prints a short human summary
  * (or the raw envelope with `--json`) and exits non-zero unless the command answered SUCCESS.
  */
-import type { ClientResponse } from '@nodeark/client';
+import semver from 'semver';
+import type { ArkletClient, ArkletResponse, ClientResponse } from '@nodeark/client';
 import type { CliCommand } from '../command.js';
 import { batchCommand, installCommand } from './arklet-install.js';
 import { healthCommand, listCommand, opsCommand } from './arklet-query.js';
@@ -28,12 +29,47 @@ ${COMMON_OPTIONS_HELP}
 `;
 
 const SWITCH_USAGE = `Usage: nodeark switch <bizName> <bizVersion> [options]
+       nodeark switch <bizName> --latest [options]
 
 Makes an installed version the activated one (Arklet switchBiz): requests to its context path go to
 it from now on; the previously activated version becomes deactivated (still installed).
 
+Options:
+  --latest             the highest installed version of <bizName> by semver precedence (1.10.0 after
+                       1.9.0; a prerelease such as 1.10.0-rc.1 before its release); versions that are not
+                       semver are left out
+
 ${COMMON_OPTIONS_HELP}
 `;
+
+/**
+ * The highest of `versions` by semver precedence (`1.10.0` > `1.9.0`; `1.10.0-rc.1` < `1.10.0`), ignoring
+ * those that are not valid semver; undefined when none is.
+ */
+export function latestVersion(versions: readonly string[]): string | undefined {
+  const valid = versions.filter((v) => semver.valid(v) !== null);
+  return valid.length === 0 ? undefined : semver.rsort([...valid])[0];
+}
+
+/** The version `switch --latest` activates: the highest installed version of `bizName`. */
+async function resolveLatest(client: ArkletClient, bizName: string): Promise<string> {
+  const res = await client.queryAllBiz();
+  if (res.code !== 'SUCCESS') throw new CommandFailure(res);
+  const versions = [...new Set((res.data ?? []).filter((b) => b.bizName === bizName).map((b) => b.bizVersion))];
+  if (versions.length === 0) throw new Error(`no version of ${bizName} is installed`);
+  const latest = latestVersion(versions);
+  if (latest === undefined) {
+    throw new Error(`--latest needs semver versions, and no installed version of ${bizName} is one (${versions.join(', ')}); name the version: nodeark switch ${bizName} <bizVersion>`);
+  }
+  return latest;
+}
+
+/** A non-SUCCESS answer to a preliminary query: reported like the command's own failure. */
+class CommandFailure extends Error {
+  constructor(readonly response: ArkletResponse) {
+    super(response.message ?? response.code);
+  }
+}
 
 /** `uninstall` and `switch` share their shape. */
 function identityCommand(kind: 'uninstall' | 'switch'): CliCommand {
@@ -47,10 +83,24 @@ function identityCommand(kind: 'uninstall' | 'switch'): CliCommand {
     usage,
     run(argv, io) {
       return runArkletCommand(io, kind, usage, async (clientOf) => {
-        const args = parseCommandArgs(argv);
-        if (args.positionals.length !== 2) throw new UsageError('expected <bizName> <bizVersion>');
-        const [bizName, bizVersion] = args.positionals as [string, string];
+        const args = parseCommandArgs(argv, kind === 'switch' ? { flags: ['latest'] } : {});
+        const latest = args.options['latest'] === true;
+        if (latest && args.positionals.length !== 1) {
+          throw new UsageError(args.positionals.length === 0 ? 'missing <bizName>' : 'give <bizVersion> or --latest, not both');
+        }
+        if (!latest && args.positionals.length !== 2) throw new UsageError('expected <bizName> <bizVersion>');
         const client = clientOf(args);
+        const bizName = args.positionals[0] as string;
+        let bizVersion: string;
+        try {
+          bizVersion = latest ? await resolveLatest(client, bizName) : (args.positionals[1] as string);
+        } catch (err) {
+          if (err instanceof CommandFailure) {
+            if (args.json) writeJson(io, err.response);
+            return reportFailure(io, kind, err.response);
+          }
+          throw err;
+        }
         const res = kind === 'uninstall' ? await client.uninstallBiz({ bizName, bizVersion }) : await client.switchBiz({ bizName, bizVersion });
         if (args.json) writeJson(io, res);
         if (res.code !== 'SUCCESS') return reportFailure(io, kind, res);

@@ -4,7 +4,15 @@
  */
 import { resolve } from 'node:path';
 import { packBundle } from '@nodeark/runtime';
-import { parseArgs, type CliCommand } from '../command.js';
+import type { CliCommand } from '../command.js';
+import { OptionError, parseOptions, type OptionDefs, type ParsedOptions } from '../parse-options.js';
+
+const OPTIONS: OptionDefs = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'no-node-modules': { type: 'boolean' },
+  json: { type: 'boolean' },
+};
 
 /** The `pack` command. */
 export const packCommand: CliCommand = {
@@ -20,13 +28,23 @@ Options:
   --out <dir>          output directory (default: current directory)
   --no-node-modules    leave the module's own node_modules out (bare imports then resolve from the base)
   --json               print the result as JSON
+  -h, --help           show this help
 
 Example:
   nodeark pack examples/biz-hello --out dist-modules
   curl -s localhost:1238/installBiz -d '{"bizUrl":"file:///abs/path/biz-hello-1.0.0-ark-biz.tgz"}'
 `,
   async run(argv, io) {
-    const { positionals, options } = parseArgs(argv, ['format', 'out']);
+    let parsed: ParsedOptions;
+    try {
+      parsed = parseOptions(argv, OPTIONS);
+      if (parsed.positionals.length > 1) throw new OptionError(`expected one <dir>, got ${parsed.positionals.length}`);
+    } catch (err) {
+      if (!(err instanceof OptionError)) throw err;
+      io.stderr.write(`nodeark pack: ${err.message}\n\n${this.usage}`);
+      return 1;
+    }
+    const { positionals, values: options } = parsed;
     const dir = positionals[0];
     if (!dir) {
       io.stderr.write('nodeark pack: missing <dir>\n\n' + this.usage);

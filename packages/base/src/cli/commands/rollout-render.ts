@@ -2,6 +2,8 @@
  * Text rendering of `nodeark rollout`: the plan (`plan`), the fleet and release state (`status`), and the
  * live progress view of `apply`/`confirm`/`scale`/`rollback`/`delete`. On a terminal the progress view is
  * a board redrawn in place (batches, and each base's current step); otherwise it is one line per event.
+ * With `--json` each event is a JSON line on stderr as it happens, and is kept for the one document the
+ * command prints on stdout at the end.
  */
 import type { Action, BatchPlan, ModuleDeployment, RolloutEvent, RolloutPlan, Simulation } from '@nodeark/rollout';
 import type { CliIO } from '../command.js';
@@ -126,10 +128,15 @@ export class ProgressView {
   private footer = '';
   private ticker: NodeJS.Timeout | undefined;
 
+  /**
+   * @param json JSON mode: events go to stderr as JSON lines and to `record`; stdout is left to the caller.
+   * @param record receives each event's JSON form in JSON mode.
+   */
   constructor(
     private readonly io: CliIO,
     private readonly json: boolean,
     private readonly md?: ModuleDeployment,
+    private readonly record: (event: Record<string, unknown>) => void = () => {},
   ) {
     this.tty = !json && (io.stdout as NodeJS.WriteStream).isTTY === true;
   }
@@ -155,7 +162,9 @@ export class ProgressView {
   /** Handles one event. */
   onEvent = (e: RolloutEvent): void => {
     if (this.json) {
-      this.write(JSON.stringify(jsonEvent(e)));
+      const event = jsonEvent(e);
+      this.record(event);
+      this.io.stderr.write(`${JSON.stringify(event)}\n`);
       return;
     }
     switch (e.type) {

@@ -8,25 +8,38 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  confirmRollout,
-  defaultStatePath,
-  editModuleDeploymentFile,
-  ERR_ROLLOUT_NO_ROLLBACK_TARGET,
-  FileStateStore,
-  loadFleet,
-  loadModuleDeployment,
-  previewRollout,
-  rolloutStatus,
-  runRollout,
-  type ModuleDeployment,
-  type ReleaseKind,
-  type RolloutOptions,
-  type RolloutResult,
-} from '@nodeark/rollout';
+// Types only: `@nodeark/rollout` is an optional peer dependency, imported when a rollout command runs.
+import type { ModuleDeployment, ReleaseKind, RolloutOptions, RolloutResult } from '@nodeark/rollout';
 import type { CliCommand, CliIO } from '../command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, optionString, parseCommandArgs, UsageError, type ArkletArgs } from './arklet-support.js';
 import { jsonEvent, ProgressView, renderSimulation, renderStatus } from './rollout-render.js';
+
+/** The `@nodeark/rollout` module. */
+type RolloutModule = typeof import('@nodeark/rollout');
+
+/** The package `nodeark rollout` needs; named in the message when it is missing. */
+export const ROLLOUT_PACKAGE = '@nodeark/rollout';
+
+/** Thrown by {@link loadRollout} when the package is not installed. */
+export class RolloutPackageMissing extends Error {
+  constructor() {
+    super(`this command needs the ${ROLLOUT_PACKAGE} package: npm install ${ROLLOUT_PACKAGE}`);
+  }
+}
+
+/**
+ * Imports `@nodeark/rollout`. Only "the package itself cannot be found" becomes {@link RolloutPackageMissing}:
+ * a missing dependency of an installed package names another package and is rethrown as it is.
+ */
+export async function loadRollout(importer: () => Promise<RolloutModule> = () => import('@nodeark/rollout')): Promise<RolloutModule> {
+  try {
+    return await importer();
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(`'${ROLLOUT_PACKAGE}'`)) throw new RolloutPackageMissing();
+    throw err;
+  }
+}
 
 /** Exit code of a rollout paused for a confirmation. */
 export const EXIT_PAUSED = 3;
@@ -56,7 +69,7 @@ Sub-commands:
   delete    take the module (every version) off the fleet, in the md's batches, then complete
 
 Options:
-  -f, --file <path>           the ModuleDeployment, YAML or JSON (required)
+  -f, --file <path>           the ModuleDeployment, YAML or JSON (required; also --filename)
   --fleet <path>              the fleet file (default: $NODEARK_FLEET, else fleet.yaml next to the md file)
   --state <path>              the rollout state file (default: <md file>.rollout.json)
   -y, --yes                   confirm every pause automatically (gray times are still waited for)
@@ -71,14 +84,19 @@ Options:
   --dry-run                   scale, rollback, delete: print the plan, change nothing
   --timeout <ms>              bound on each Arklet call (default 120000)
   --activation-timeout <s>    bound on waiting for a module to become activated (default 120)
-  --json                      JSON output (apply and friends: one event per line, then {"result":…})
+  --json                      one JSON document on stdout (apply and friends: {"result":…,"events":[…]},
+                              each event also a JSON line on stderr as it happens)
   -h, --help                  show this help
 
-Exit codes: 0 completed, 1 blocked or failed, 2 usage or invalid document, 3 paused for confirmation,
-4 (status) not converged, 130 interrupted (run apply again to continue).
+Exit codes: 0 completed, 1 blocked or failed (also: @nodeark/rollout not installed), 2 usage or
+invalid document, 3 paused for confirmation, 4 (status) not converged, 130 interrupted (run apply again to
+continue).
+
+Needs the @nodeark/rollout package (an optional peer dependency of nodeark): npm install @nodeark/rollout
 `;
 
 interface Context {
+  rollout: RolloutModule;
   io: CliIO;
   sub: Sub;
   args: ArkletArgs;
@@ -88,17 +106,14 @@ interface Context {
   json: boolean;
   /** The arguments to repeat in hints (`-f md.yaml --fleet fleet.yaml`). */
   hint: string;
+  /** With --json: every event, for the final document. */
+  events: Record<string, unknown>[];
 }
 
+/** `--filename` is kubectl's spelling of `-f`; parsed as `--file`. */
 function normaliseArgv(argv: string[]): string[] {
-  const out: string[] = [];
-  for (const a of argv) {
-    if (a === '-f') out.push('--file');
-    else if (a === '-y') out.push('--yes');
-    else if (a.startsWith('--filename')) out.push(a.replace('--filename', '--file'));
-    else out.push(a);
-  }
-  return out;
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (end >= 0 && i >= end ? a : a === '--filename' ? '--file' : a.startsWith('--filename=') ? `--file=${a.slice('--filename='.length)}` : a));
 }
 
 function number(args: ArkletArgs, key: string, opts: { integer?: boolean; min: number }): number | undefined {
@@ -115,7 +130,7 @@ function quote(p: string): string {
   return /^[\w./:@=-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
 }
 
-function context(argv: string[], io: CliIO): Context {
+function context(argv: string[], io: CliIO, rollout: RolloutModule): Context {
   const [subRaw, ...rest] = argv;
   if (subRaw === undefined) throw new UsageError('missing sub-command');
   if (!SUBCOMMANDS.includes(subRaw as Sub)) throw new UsageError(`unknown sub-command "${subRaw}"`);
@@ -123,6 +138,7 @@ function context(argv: string[], io: CliIO): Context {
   const args = parseCommandArgs(normaliseArgv(rest), {
     valued: ['file', 'fleet', 'state', 'wait-blocked', 'retries', 'batch', 'replicas', 'to-version', 'url', 'activation-timeout'],
     flags: ['yes', 'ignore-unreachable', 'no-continue', 'dry-run'],
+    short: { f: 'file', y: 'yes' },
   });
   if (optionString(args, 'arklet') !== undefined) throw new UsageError('--arklet is not a rollout option: the bases are named in the fleet file');
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}`);
@@ -149,18 +165,18 @@ function context(argv: string[], io: CliIO): Context {
     fleetPath = near;
   }
   const stateOpt = optionString(args, 'state');
-  const statePath = stateOpt !== undefined ? resolve(stateOpt) : defaultStatePath(mdPath);
+  const statePath = stateOpt !== undefined ? resolve(stateOpt) : rollout.defaultStatePath(mdPath);
   const hintParts = [`-f ${quote(file)}`];
   if (optionString(args, 'fleet') !== undefined) hintParts.push(`--fleet ${quote(optionString(args, 'fleet')!)}`);
   if (stateOpt !== undefined) hintParts.push(`--state ${quote(stateOpt)}`);
-  return { io, sub, args, mdPath, fleetPath, statePath, json: args.json, hint: hintParts.join(' ') };
+  return { rollout, io, sub, args, mdPath, fleetPath, statePath, json: args.json, hint: hintParts.join(' '), events: [] };
 }
 
 function baseOptions(ctx: Context, md: ModuleDeployment) {
   return {
     md,
-    fleet: () => loadFleet(ctx.fleetPath),
-    state: new FileStateStore(ctx.statePath),
+    fleet: () => ctx.rollout.loadFleet(ctx.fleetPath),
+    state: new ctx.rollout.FileStateStore(ctx.statePath),
     ...(ctx.args.options['ignore-unreachable'] === true ? { ignoreUnreachable: true } : {}),
   };
 }
@@ -176,7 +192,7 @@ async function execute(ctx: Context, md: ModuleDeployment, kind: ReleaseKind): P
   const activation = number(args, 'activation-timeout', { min: 0.001 });
   const waitBlocked = number(args, 'wait-blocked', { min: 0 });
   const retries = number(args, 'retries', { integer: true, min: 0 });
-  const view = new ProgressView(io, ctx.json, md);
+  const view = new ProgressView(io, ctx.json, md, (e) => ctx.events.push(e));
   const ac = new AbortController();
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
@@ -193,13 +209,14 @@ async function execute(ctx: Context, md: ModuleDeployment, kind: ReleaseKind): P
       ...(waitBlocked !== undefined ? { waitBlockedMs: waitBlocked * 1000 } : {}),
       ...(retries !== undefined ? { retries } : {}),
     };
-    result = await runRollout(options);
+    result = await ctx.rollout.runRollout(options);
   } finally {
     process.removeListener('SIGINT', onSigint);
     view.close();
   }
   if (ctx.json) {
-    io.stdout.write(`${JSON.stringify({ result: { phase: result.phase, pausedAfter: result.pausedAfter, blocked: result.blocked, batchesRun: result.batchesRun, plan: result.plan } })}\n`);
+    const { phase, pausedAfter, blocked, batchesRun, plan } = result;
+    writeJson(io, { result: { phase, pausedAfter, blocked, batchesRun, plan }, events: ctx.events });
   }
   const p = result.plan;
   switch (result.phase) {
@@ -230,7 +247,7 @@ async function execute(ctx: Context, md: ModuleDeployment, kind: ReleaseKind): P
 }
 
 async function preview(ctx: Context, md: ModuleDeployment, kind: ReleaseKind): Promise<number> {
-  const sim = await previewRollout({ ...baseOptions(ctx, md), kind });
+  const sim = await ctx.rollout.previewRollout({ ...baseOptions(ctx, md), kind });
   if (ctx.json) {
     writeJson(ctx.io, { outcome: sim.outcome, blocked: sim.blocked, plan: sim.plan, batches: sim.batches });
   } else {
@@ -241,6 +258,7 @@ async function preview(ctx: Context, md: ModuleDeployment, kind: ReleaseKind): P
 
 async function run(ctx: Context): Promise<number> {
   const { io, args } = ctx;
+  const { loadModuleDeployment, editModuleDeploymentFile } = ctx.rollout;
   switch (ctx.sub) {
     case 'plan':
       return preview(ctx, await loadModuleDeployment(ctx.mdPath), 'apply');
@@ -252,7 +270,7 @@ async function run(ctx: Context): Promise<number> {
     }
     case 'status': {
       const md = await loadModuleDeployment(ctx.mdPath);
-      const { plan } = await rolloutStatus(baseOptions(ctx, md));
+      const { plan } = await ctx.rollout.rolloutStatus(baseOptions(ctx, md));
       if (ctx.json) writeJson(io, plan);
       else io.stdout.write(renderStatus(plan, md));
       if (plan.phase === 'Completed') return EXIT_OK;
@@ -263,9 +281,16 @@ async function run(ctx: Context): Promise<number> {
     case 'confirm': {
       const md = await loadModuleDeployment(ctx.mdPath);
       const batch = number(args, 'batch', { integer: true, min: 1 });
-      const confirmed = await confirmRollout({ ...baseOptions(ctx, md), ...(batch !== undefined ? { batch } : {}) });
-      if (ctx.json) io.stdout.write(`${JSON.stringify(jsonEvent({ type: 'confirmed', batch: confirmed.batch, auto: false }))}\n`);
-      else io.stdout.write(`batch ${confirmed.batch} confirmed\n`);
+      const confirmed = await ctx.rollout.confirmRollout({ ...baseOptions(ctx, md), ...(batch !== undefined ? { batch } : {}) });
+      if (ctx.json) {
+        const event = jsonEvent({ type: 'confirmed', batch: confirmed.batch, auto: false });
+        // Alone, the event is the document; when the rollout continues it opens the document's events.
+        if (args.options['no-continue'] === true) writeJson(io, event);
+        else {
+          io.stderr.write(`${JSON.stringify(event)}\n`);
+          ctx.events.push(event);
+        }
+      } else io.stdout.write(`batch ${confirmed.batch} confirmed\n`);
       if (args.options['no-continue'] === true) return EXIT_OK;
       return execute(ctx, md, confirmed.kind);
     }
@@ -280,21 +305,21 @@ async function run(ctx: Context): Promise<number> {
     }
     case 'rollback': {
       const md = await loadModuleDeployment(ctx.mdPath);
-      const state = await new FileStateStore(ctx.statePath).load();
+      const state = await new ctx.rollout.FileStateStore(ctx.statePath).load();
       const toVersion = optionString(args, 'to-version');
       const history = [...(state?.history ?? [])].reverse();
       const entry = toVersion !== undefined ? history.find((h) => h.version === toVersion) : history.find((h) => h.version !== md.module.version);
       const version = toVersion ?? entry?.version;
       const urlOpt = optionString(args, 'url');
       if (version === undefined) {
-        throw new ERR_ROLLOUT_NO_ROLLBACK_TARGET(
+        throw new ctx.rollout.ERR_ROLLOUT_NO_ROLLBACK_TARGET(
           md.module.name,
           `no completed version other than ${md.module.version} in ${ctx.statePath}; pass --to-version <v> --url <bizUrl>`,
         );
       }
       const url = urlOpt ?? entry?.url;
       if (url === undefined) {
-        throw new ERR_ROLLOUT_NO_ROLLBACK_TARGET(`${md.module.name} to ${version}`, 'its bizUrl is not in the history; pass --url <bizUrl>');
+        throw new ctx.rollout.ERR_ROLLOUT_NO_ROLLBACK_TARGET(`${md.module.name} to ${version}`, 'its bizUrl is not in the history; pass --url <bizUrl>');
       }
       if (version === md.module.version && url === md.module.url) {
         if (!ctx.json) io.stdout.write(`${ctx.mdPath} already names ${md.module.name}:${version}; applying it\n`);
@@ -313,9 +338,17 @@ export const rolloutCommand: CliCommand = {
   summary: 'Roll a ModuleDeployment out across a fleet of bases (plan, apply, status, confirm, scale, rollback, delete)',
   usage: USAGE,
   async run(argv, io) {
+    let rollout: RolloutModule;
+    try {
+      rollout = await loadRollout();
+    } catch (err) {
+      if (!(err instanceof RolloutPackageMissing)) throw err;
+      io.stderr.write(`nodeark rollout: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
     let ctx: Context;
     try {
-      ctx = context(argv, io);
+      ctx = context(argv, io, rollout);
     } catch (err) {
       if (err instanceof UsageError) {
         io.stderr.write(`nodeark rollout: ${err.message}\n\n${USAGE}`);

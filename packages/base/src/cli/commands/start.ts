@@ -2,31 +2,78 @@
  * `nodeark start`: runs a standalone base until SIGTERM/SIGINT (graceful shutdown, then exit).
  */
 import { createBase } from '../../create-base.js';
-import { CONFIG_SCHEMA } from '../../config/config-schema.js';
+import { ACTUATOR_CONFIG_SCHEMA, CONFIG_KEY_PATTERNS, CONFIG_SCHEMA } from '../../config/config-schema.js';
 import type { CliCommand } from '../command.js';
+import { extractConfigArgs, OptionError, parseOptions, unknownOptionMessage, type OptionDefs } from '../parse-options.js';
+
+const OPTIONS: OptionDefs = {
+  config: { type: 'string' },
+  'help-config': { type: 'boolean' },
+};
+
+/**
+ * What an unknown option is compared with for "did you mean": the configuration keys, so `--port` suggests
+ * `--server.port`. Open key families are shown with a placeholder (`--info.<key>`).
+ */
+function configCandidates(): string[] {
+  return [
+    ...Object.keys(CONFIG_SCHEMA),
+    ...Object.keys(ACTUATOR_CONFIG_SCHEMA),
+    ...CONFIG_KEY_PATTERNS.map((p) => `${p.prefix}<key>`),
+  ];
+}
+
+/**
+ * Splits `nodeark start`'s arguments into the argv for the configuration loader (`--key=value` pairs and
+ * `--config=<file>`) and `--help-config`. Throws {@link OptionError} for anything else.
+ */
+export function parseStartArgs(argv: readonly string[]): { configArgv: string[]; helpConfig: boolean } {
+  const { config, rest } = extractConfigArgs(argv);
+  // The configuration loader reads every argument starting with `--config` as the file option, so a
+  // `--config.x=…` key would be dropped without a word; no key starts with `config.`.
+  const shadowed = config.find((a) => a.startsWith('--config.'));
+  if (shadowed) throw new OptionError(unknownOptionMessage(shadowed.slice(0, shadowed.indexOf('=')), ['config', ...configCandidates()]));
+  const { positionals, values } = parseOptions(rest, OPTIONS, configCandidates());
+  if (positionals.length > 0) throw new OptionError(`unexpected argument ${positionals[0]}`);
+  const file = values['config'];
+  return { configArgv: [...config, ...(typeof file === 'string' ? [`--config=${file}`] : [])], helpConfig: values['help-config'] === true };
+}
 
 /** The `start` command. */
 export const startCommand: CliCommand = {
   name: 'start',
   summary: 'Run a base: modules on server.port, the Arklet API on 1238',
-  usage: `Usage: nodeark start [--config base.json] [--<key>=<value> ...] [--help-config]
+  usage: `Usage: nodeark start [--config <base.json>] [--<key>=<value> | --<key> <value> ...] [--help-config]
 
 Runs a nodeark base in the foreground. Configuration is read from defaults, then the --config JSON file,
 then the environment (relaxed names, e.g. SERVER_PORT), then --key=value arguments (later wins).
+Configuration keys are dotted (--server.port); an unknown option or key is refused with exit 1.
 
 Examples:
   nodeark start --server.port=8080
-  nodeark start --config base.json --com.alipay.sofa.ark.static.biz.dir=./modules
+  nodeark start --server.port 8080 --config base.json --com.alipay.sofa.ark.static.biz.dir=./modules
   SERVER_PORT=9090 KOUPLELESS_ARKLET_HTTP_PORT=1239 nodeark start
 
-Stops gracefully on SIGTERM or SIGINT: readiness goes OUT_OF_SERVICE, new connections are refused,
+Logs are JSON lines on stdout, among them "nodeark base ready" (with url and arkletUrl) once the base
+serves. Stops gracefully on SIGTERM or SIGINT: readiness goes OUT_OF_SERVICE, new connections are refused,
 in-flight requests drain, modules stop in reverse priority, then the process exits
-(0 = clean, 1 = startup failed, 2 = shutdown timed out).
+(0 = clean, 1 = startup failed or bad arguments, 2 = shutdown timed out).
 
-  --help-config   list every configuration key with its default and environment name
+Options:
+  --config <file>   a JSON configuration file (nested or dotted keys)
+  --help-config     list every configuration key with its default and environment name
+  -h, --help        show this help
 `,
   async run(argv, io) {
-    if (argv.includes('--help-config')) {
+    let parsed: ReturnType<typeof parseStartArgs>;
+    try {
+      parsed = parseStartArgs(argv);
+    } catch (err) {
+      if (!(err instanceof OptionError)) throw err;
+      io.stderr.write(`nodeark start: ${err.message}\nRun \`nodeark start --help\` for the options, \`nodeark start --help-config\` for the configuration keys.\n`);
+      return 1;
+    }
+    if (parsed.helpConfig) {
       for (const [key, def] of Object.entries(CONFIG_SCHEMA)) {
         const env = key.replace(/\./g, '_').replace(/-/g, '').toUpperCase();
         io.stdout.write(`${key}\n  default: ${JSON.stringify(def.default)}  env: ${env}\n  ${def.description}\n`);
@@ -35,15 +82,17 @@ in-flight requests drain, modules stop in reverse priority, then the process exi
     }
     let base;
     try {
-      base = await createBase({ argv });
+      base = await createBase({ argv: parsed.configArgv });
     } catch (err) {
       const e = err as { code?: string; message: string };
       io.stderr.write(`nodeark start: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
       return 1;
     }
+    // The base's own lines carry component "base" (docs/operations.md, Logs).
+    const logger = base.logger.child({ component: 'base' });
     try {
       const { url, arkletUrl } = await base.listen();
-      io.stderr.write(`nodeark base ready on ${url}${arkletUrl ? ` (Arklet API ${arkletUrl})` : ''}\n`);
+      logger.info({ url, arkletUrl }, 'nodeark base ready');
     } catch (err) {
       const e = err as { code?: string; message: string };
       io.stderr.write(`nodeark start: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
@@ -55,14 +104,14 @@ in-flight requests drain, modules stop in reverse priority, then the process exi
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) {
-          io.stderr.write(`nodeark: ${signal} again, exiting now\n`);
+          logger.warn({ signal }, 'signal received again, exiting now');
           resolve(2);
           return;
         }
         stopping = true;
-        io.stderr.write(`nodeark: ${signal} received, shutting down gracefully\n`);
+        logger.info({ signal }, 'signal received, shutting down gracefully');
         const timer = setTimeout(() => {
-          io.stderr.write(`nodeark: shutdown did not finish within ${timeoutMs} ms\n`);
+          logger.error({ timeoutMs }, 'shutdown did not finish in time, exiting');
           resolve(2);
         }, timeoutMs);
         timer.unref();
@@ -73,13 +122,14 @@ in-flight requests drain, modules stop in reverse priority, then the process exi
           },
           (err: unknown) => {
             clearTimeout(timer);
-            io.stderr.write(`nodeark: shutdown failed: ${(err as Error).message}\n`);
+            logger.error({ err }, 'shutdown failed');
             resolve(2);
           },
         );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      // `on`, not `once`: a second signal must reach `stop` (exit 2 at once) instead of killing the process.
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
   },
 };
