@@ -120,10 +120,11 @@ describe('nodeark rollout', () => {
     await writeFile(md, mdYaml('2.0.0'));
     const up = await cli('apply', ...f, '--yes', '--json');
     expect(up.code).toBe(0);
-    const lines = up.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.filter((l) => l['event'] === 'confirmed')).toEqual([{ event: 'confirmed', batch: 1, auto: true }]);
-    expect(lines.find((l) => l['event'] === 'base' && l['status'] === 'Upgrading')).toMatchObject({ operation: 'upgrade provider 1.0.0 → 2.0.0' });
-    expect((lines.at(-1)!['result'] as { phase: string }).phase).toBe('Completed');
+    // One JSON document on stdout: the result and the events (streamed as JSON lines on stderr meanwhile).
+    const doc = JSON.parse(up.out) as { result: { phase: string }; events: Array<Record<string, unknown>> };
+    expect(doc.events.filter((l) => l['event'] === 'confirmed')).toEqual([{ event: 'confirmed', batch: 1, auto: true }]);
+    expect(doc.events.find((l) => l['event'] === 'base' && l['status'] === 'Upgrading')).toMatchObject({ operation: 'upgrade provider 1.0.0 → 2.0.0' });
+    expect(doc.result.phase).toBe('Completed');
     expect((await tf.get('b2', '/provider/')).body).toBe('2.0.0');
 
     // Rollback: back to the last completed other version, written into the md file (comments kept).

@@ -79,7 +79,7 @@ Options:
   --batch <k>                 confirm: the batch being confirmed (must be the one the rollout paused after)
   --no-continue               confirm: record the confirmation only
   --replicas <n>              scale: the new replica count (-1: one on every base)
-  --to-version <v>            rollback: the version to go back to (default: the last completed other version)
+  --to-version <v>            rollback: the version to go back to (default: the latest completed lower version)
   --url <bizUrl>              rollback: its bizUrl, when the history does not have it
   --dry-run                   scale, rollback, delete: print the plan, change nothing
   --timeout <ms>              bound on each Arklet call (default 120000)
@@ -308,13 +308,17 @@ async function run(ctx: Context): Promise<number> {
       const state = await new ctx.rollout.FileStateStore(ctx.statePath).load();
       const toVersion = optionString(args, 'to-version');
       const history = [...(state?.history ?? [])].reverse();
-      const entry = toVersion !== undefined ? history.find((h) => h.version === toVersion) : history.find((h) => h.version !== md.module.version);
+      // Without --to-version, a rollback goes to a lower completed version (semver), never a newer one.
+      const entry =
+        toVersion !== undefined
+          ? history.find((h) => h.version === toVersion)
+          : ctx.rollout.rollbackTarget(state?.history ?? [], md.module.version);
       const version = toVersion ?? entry?.version;
       const urlOpt = optionString(args, 'url');
       if (version === undefined) {
         throw new ctx.rollout.ERR_ROLLOUT_NO_ROLLBACK_TARGET(
           md.module.name,
-          `no completed version other than ${md.module.version} in ${ctx.statePath}; pass --to-version <v> --url <bizUrl>`,
+          `no completed version below ${md.module.version} in ${ctx.statePath}; pass --to-version <v> --url <bizUrl>`,
         );
       }
       const url = urlOpt ?? entry?.url;
