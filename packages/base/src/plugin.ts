@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import { assemble } from './assemble.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { NodearkLogger } from './logger.js';
@@ -98,9 +99,9 @@ function isUpgrade(req: IncomingMessage): boolean {
   return req.headers.upgrade !== undefined && connection !== undefined && /(^|,)\s*upgrade\s*(,|$)/i.test(connection);
 }
 
-// Not encapsulated: the onRequest hook must see every request of the app (fastify-plugin's skip-override).
-(plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
-(plugin as unknown as Record<symbol, string>)[Symbol.for('fastify.display-name')] = 'nodeark';
-
-/** The fastify plugin: `await app.register(nodearkPlugin, { config: { … } })`. */
-export const nodearkPlugin = plugin;
+/**
+ * The fastify plugin: `await app.register(nodearkPlugin, { config: { … } })`. Not encapsulated: its
+ * onRequest hook must see every request of the app. fastify-plugin also refuses, with a clear message, a
+ * fastify outside the supported major.
+ */
+export const nodearkPlugin = fp(plugin, { fastify: '5.x', name: 'nodeark' });
