@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ERR_ROUTE_NOT_FOUND } from '@nodeark/runtime';
 import { assemble } from './assemble.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { NodearkLogger } from './logger.js';
@@ -66,7 +67,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({
       statusCode: 404,
-      code: 'NODEARK_ERR_ROUTE_NOT_FOUND',
+      code: ERR_ROUTE_NOT_FOUND.code,
       error: 'Not Found',
       message: `No module is served at "${request.url.split('?')[0]}"`,
     });

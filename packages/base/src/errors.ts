@@ -16,5 +16,3 @@ export const ERR_CONFIG_INVALID_VALUE = createError(
 export const ERR_CONFIG_FILE = createError('NODEARK_ERR_CONFIG_FILE', 'Cannot load config file %s: %s', 500);
 /** Static deployment from `com.alipay.sofa.ark.static.biz.dir` failed (Java: "batch deploy failed!"). */
 export const ERR_BASE_STATIC_DEPLOY = createError('NODEARK_ERR_BASE_STATIC_DEPLOY', 'Static deployment failed: %s', 500);
-/** No free port in the Arklet auto-port range. */
-export const ERR_BASE_NO_FREE_PORT = createError('NODEARK_ERR_BASE_NO_FREE_PORT', 'No free port in %s..%s for %s', 500);

@@ -8,7 +8,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { readBizManifest, stageBundle, type BizRuntime, type RuntimeLogger } from '@nodeark/runtime';
+import {
+  ERR_BUNDLE_UNKNOWN_FORMAT,
+  hasCode,
+  readBizManifest,
+  stageBundle,
+  type BizRuntime,
+  type RuntimeLogger,
+} from '@nodeark/runtime';
 import { ERR_BASE_STATIC_DEPLOY } from './errors.js';
 
 /** One module found in the static directory. */
@@ -32,8 +39,7 @@ export async function scanStaticDir(dir: string): Promise<StaticEntry[]> {
       try {
         staged = await stageBundle(bizUrl, { stagingDir: staging });
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'NODEARK_ERR_BUNDLE_UNKNOWN_FORMAT') continue; // README files and the like
+        if (hasCode(err, ERR_BUNDLE_UNKNOWN_FORMAT.code)) continue; // README files and the like
         throw err;
       }
       try {

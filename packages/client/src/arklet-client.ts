@@ -230,7 +230,7 @@ export class ArkletClient {
   }
 
   private transportError(err: unknown, url: string, timeout: number, signal: AbortSignal): ArkletClientError {
-    if ((err as { code?: unknown })?.code === 'NODEARK_ERR_CLIENT_INVALID_RESPONSE') return err as ArkletClientError;
+    if ((err as { code?: unknown })?.code === ERR_CLIENT_INVALID_RESPONSE.code) return err as ArkletClientError;
     if (signal.aborted) {
       return signal.reason === TIMEOUT ? new ERR_CLIENT_TIMEOUT(url, timeout, { cause: err }) : new ERR_CLIENT_ABORTED(url, { cause: err });
     }

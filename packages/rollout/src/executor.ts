@@ -14,7 +14,7 @@
  *   is `broken`, or wait while it is starting; then uninstall the old versions;
  * - remove: `uninstallBiz` each version (not found counts as done).
  */
-import type { ArkletClient, ArkletResponse, ClientResponse } from '@nodeark/client';
+import { ERR_CLIENT_CONNECT, ERR_CLIENT_HTTP_STATUS, type ArkletClient, type ArkletResponse, type ClientResponse } from '@nodeark/client';
 import { checkFleetMatches } from './documents.js';
 import { ERR_ROLLOUT_INVALID_ARGUMENT, ERR_ROLLOUT_NOT_PAUSED } from './errors.js';
 import { FleetClients, observeFleet, toObservedBiz } from './observe.js';
@@ -449,7 +449,7 @@ async function withRetries(a: Action, ctx: ActionContext, retries: number): Prom
 function transport(base: string, command: string, err: unknown): ActionError {
   const e = err as { message?: string; code?: string };
   // A timeout is not "unreachable": a slow install may still be running on the base (re-run apply to see).
-  const unreachable = e.code === 'NODEARK_ERR_CLIENT_CONNECT' || e.code === 'NODEARK_ERR_CLIENT_HTTP_STATUS';
+  const unreachable = e.code === ERR_CLIENT_CONNECT.code || e.code === ERR_CLIENT_HTTP_STATUS.code;
   return new ActionError(
     unreachable ? 'BaseUnreachable' : command === 'uninstallBiz' ? 'UninstallFailed' : 'InstallFailed',
     `${command} on ${base}: ${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`,

@@ -161,8 +161,6 @@ export const ERR_BIZ_CONTEXT_PATH_RESERVED = createError(
 export const ERR_BIZ_INCOMPATIBLE = createError('NODEARK_ERR_BIZ_INCOMPATIBLE', 'module %s needs %s', 409);
 /** The module's start() threw, rejected, timed out, or the worker died while starting. */
 export const ERR_BIZ_START_FAILED = createError('NODEARK_ERR_BIZ_START_FAILED', 'Module %s failed to start: %s', 500);
-/** The module's stop() threw or timed out (the worker is terminated anyway). */
-export const ERR_BIZ_STOP_FAILED = createError('NODEARK_ERR_BIZ_STOP_FAILED', 'Module %s failed to stop cleanly: %s', 500);
 /** A module tried to spawn a child process under the `deny` policy (raised inside the module's worker). */
 export const ERR_BIZ_CHILD_PROCESS_DENIED = createError(
   'NODEARK_ERR_BIZ_CHILD_PROCESS_DENIED',

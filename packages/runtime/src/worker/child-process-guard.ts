@@ -6,6 +6,7 @@
  * process; docs/security.md).
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { ERR_BIZ_CHILD_PROCESS_DENIED } from '../errors.js';
 
 /** `track`: spawn allowed, pids reported and ended on stop; `deny`: spawn refused. */
 export type ChildProcessPolicy = 'track' | 'deny';
@@ -17,10 +18,7 @@ export function installChildProcessGuard(policy: ChildProcessPolicy, identity: s
   const require = createRequire(import.meta.url);
   const cp = require('node:child_process') as typeof import('node:child_process');
   const proto = cp.ChildProcess.prototype as unknown as { spawn: (this: import('node:child_process').ChildProcess, o: unknown) => unknown };
-  const denied = (): Error =>
-    Object.assign(new Error(`Module ${identity} may not spawn child processes (nodeark.biz.child-processes=deny)`), {
-      code: 'NODEARK_ERR_BIZ_CHILD_PROCESS_DENIED',
-    });
+  const denied = (): Error => new ERR_BIZ_CHILD_PROCESS_DENIED(identity);
   const originalSpawn = proto.spawn;
   // Every async API (spawn, exec, execFile, fork) goes through ChildProcess.prototype.spawn.
   proto.spawn = function guardedSpawn(options: unknown) {

@@ -370,7 +370,7 @@ export const rolloutCommand: CliCommand = {
       const e = err as { code?: unknown; message?: unknown };
       const code = typeof e?.code === 'string' ? e.code : undefined;
       io.stderr.write(`nodeark rollout ${ctx.sub}: ${String(e?.message ?? err)}${code ? ` [${code}]` : ''}\n`);
-      const invalid = code === 'NODEARK_ERR_ROLLOUT_INVALID_DEPLOYMENT' || code === 'NODEARK_ERR_ROLLOUT_INVALID_FLEET' || code === 'NODEARK_ERR_ROLLOUT_FLEET_MISMATCH' || code === 'NODEARK_ERR_ROLLOUT_READ';
+      const invalid = [rollout.ERR_ROLLOUT_INVALID_DEPLOYMENT, rollout.ERR_ROLLOUT_INVALID_FLEET, rollout.ERR_ROLLOUT_FLEET_MISMATCH, rollout.ERR_ROLLOUT_READ].some((e) => e.code === code);
       return invalid ? EXIT_USAGE : EXIT_FAILED;
     }
   },
