@@ -6,6 +6,7 @@
  * cannot be reached, does not answer in time, answers another HTTP status, or answers something that is not
  * an envelope. Use {@link assertSuccess} to turn a non-SUCCESS envelope into an error.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import {
   ERR_CLIENT_ABORTED,
@@ -276,14 +277,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
+/** Waits `ms`; an abort ends the wait early (the caller checks the signal), it does not throw. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }

@@ -14,6 +14,7 @@
  *   is `broken`, or wait while it is starting; then uninstall the old versions;
  * - remove: `uninstallBiz` each version (not found counts as done).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { ERR_CLIENT_CONNECT, ERR_CLIENT_HTTP_STATUS, type ArkletClient, type ArkletResponse, type ClientResponse } from '@nodeark/client';
 import { checkFleetMatches } from './documents.js';
 import { ERR_ROLLOUT_INVALID_ARGUMENT, ERR_ROLLOUT_NOT_PAUSED } from './errors.js';
@@ -205,17 +206,9 @@ export async function confirmRollout(options: RolloutContextOptions & { batch?: 
   }
 }
 
+/** Waits `ms`; an abort ends the wait early (the caller checks the signal), it does not throw. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(Math.max(0, ms), undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; resolves with every outcome. */

@@ -27,6 +27,7 @@
  * throws). A graceful stop publishes a `deactivated` heartbeat, which ModuleController turns into an
  * immediate vnode shutdown.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { loadMqtt } from './load-mqtt.js';
@@ -510,6 +511,7 @@ function nonBlank(s: string | undefined): string | undefined {
   return typeof s === 'string' && s.trim() !== '' ? s : undefined;
 }
 
+/** A bound on shutdown steps: it never keeps the process alive by itself. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return delay(ms, undefined, { ref: false });
 }
