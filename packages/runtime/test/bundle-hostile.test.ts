@@ -318,6 +318,24 @@ describe('zip: bombs and corruption', () => {
   });
 });
 
+describe('duplicated entries whose first write failed', () => {
+  // The first copy's background write fails (its name is too long); the second copy must report that
+  // failure, not the bare ENAMETOOLONG of unlinking a file that was never written. Found by the fuzz test
+  // (bundle-fuzz.test.ts).
+  const long = `package/${'x'.repeat(300)}`;
+
+  it('tar: a name repeated (append semantics) is refused as unsafe', async () => {
+    const once = Buffer.concat([paxEntry({ path: long }), tarEntry({ name: 'placeholder', data: 'once' })]);
+    const err = await rejects(tgz(...moduleTarEntries(), once, once), UNSAFE);
+    expect(err.message).toContain('name too long');
+  });
+
+  it('zip: a name repeated is refused as unsafe', async () => {
+    const err = await rejects(zip([...moduleZipEntries(), { name: long, data: 'once' }, { name: long, data: 'twice' }]), UNSAFE, { name: 'a.zip' });
+    expect(err.message).toContain('name too long');
+  });
+});
+
 it('never writes a byte outside even when the bad entry comes last after many good ones', async () => {
   const good = Array.from({ length: 20 }, (_, i) => tarEntry({ name: `package/ok${i}.js`, data: `//${i}` }));
   const file = await ws.archive('x.tgz', tgz(...moduleTarEntries(), ...good, tarEntry({ name: '../../../outside/late', data: 'late' })));

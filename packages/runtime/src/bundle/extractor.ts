@@ -109,6 +109,9 @@ export class Extractor {
     const existing = this.created.get(rel);
     if (existing === 'file') {
       await this.pending.get(rel);
+      // When the earlier write failed (a name too long, say), its error is the one to report: unlinking
+      // the file it never wrote would fail with a bare system error instead.
+      this.pool.throwIfFailed();
       await unlink(abs);
     } else if (existing !== undefined) {
       throw this.unsafe(name, `conflicts with an earlier ${existing} entry`);

@@ -7,7 +7,7 @@ import { chmod, copyFile, mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { ERR_BUNDLE_INTEGRITY, ERR_BUNDLE_TOO_LARGE } from '../errors.js';
 import { copyDirectory } from './copy-dir.js';
-import { detectFormat } from './detect-format.js';
+import { type DetectedFormat, detectFormat } from './detect-format.js';
 import { DEFAULT_DOWNLOAD_OPTIONS, type DownloadOptions, downloadToFile } from './download.js';
 import { extractTar } from './extract-tar.js';
 import { extractZip } from './extract-zip.js';
@@ -106,16 +106,7 @@ export async function stageBundle(bizUrl: string, options: StageOptions): Promis
         throw new ERR_BUNDLE_TOO_LARGE(label, `archive is ${archiveBytes} bytes, limit ${limits.maxArchiveBytes}`);
       }
       signal?.throwIfAborted();
-      const ex = new Extractor(dir, limits, label, signal);
-      try {
-        if (detected.format === 'zip') await extractZip(archive, ex, limits, label);
-        else await extractTar(archive, detected.format === 'tgz', ex, label);
-        await ex.finish();
-      } catch (err) {
-        // Background writes must be over before the staging directory is removed below.
-        await ex.settle();
-        throw err;
-      }
+      await unpackArchive(archive, detected.format, dir, limits, label, signal);
     }
     signal?.throwIfAborted();
     const root = await findBundleRoot(dir, label);
@@ -132,6 +123,31 @@ export async function stageBundle(bizUrl: string, options: StageOptions): Promis
     };
   } catch (err) {
     await removeAll([dir, ...temporaries]);
+    throw err;
+  }
+}
+
+/**
+ * Unpacks the archive at `archive`, whose format `detectFormat` found, into `dir` (an existing, empty
+ * directory) through an {@link Extractor}: the one path by which archive entries reach the disk. When it
+ * rejects, no background write is still running, so the caller may remove `dir` at once.
+ */
+export async function unpackArchive(
+  archive: string,
+  format: Exclude<DetectedFormat, 'directory'>,
+  dir: string,
+  limits: BundleLimits,
+  label: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const ex = new Extractor(dir, limits, label, signal);
+  try {
+    if (format === 'zip') await extractZip(archive, ex, limits, label);
+    else await extractTar(archive, format === 'tgz', ex, label);
+    await ex.finish();
+  } catch (err) {
+    // Background writes must be over before the caller removes the directory.
+    await ex.settle();
     throw err;
   }
 }

@@ -27,6 +27,11 @@ export class TaskPool {
     return { done: p };
   }
 
+  /** Throws the first recorded failure, if there was one (after awaiting a task's `done`). */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
   /** Waits for everything in flight, then throws the first failure if there was one. */
   async drain(): Promise<void> {
     await this.settle();

@@ -7,8 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { createDeflateRaw, deflateRaw } from 'node:zlib';
-import { crc32 } from './crc32.js';
+import { crc32, createDeflateRaw, deflateRaw } from 'node:zlib';
 
 /** 1985-10-26 08:15:00 in MS-DOS format (npm's fixed date), for reproducible archives. */
 const DOS_TIME = (8 << 11) | (15 << 5);
