@@ -8,13 +8,12 @@
  * per-identity lock (sync) or an async operation record → handle → envelope.
  */
 import type { Static, TRecord, TSchema, TString, TUnknown } from '@sinclair/typebox';
-import { Type } from '@sinclair/typebox';
 import type { BizRuntime } from '@nodeark/runtime';
 import { displayBizUrl } from './biz-json.js';
 import { BizOpsCoordinator, conflictMessage, lockKey } from './coordinator.js';
 import { internalErrorResponse, messageOf, notFoundResponse, outputResponse } from './envelope.js';
 import { ERR_ARKLET_DUPLICATE_COMMAND, ERR_ARKLET_INVALID_COMMAND } from './errors.js';
-import { assertSchema, dropNulls, isBlank, isPlainObject, validationError } from './input-validation.js';
+import { assertInput, builtinInput, dropNulls, isBlank, isPlainObject, validationError, type PrecompiledInput } from './input-validation.js';
 import { OpRecordStore } from './op-records.js';
 import type { ArkletLogger, ArkletResponse, CommandModelJson, CommandOutput, MasterBizInfo } from './types.js';
 
@@ -48,8 +47,11 @@ export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unkn
   id: string;
   /** Non-blank; shown by `help` as `desc`. */
   description: string;
-  /** Schema of the input object; members are type-checked before `validate` runs. Default: any object. */
-  input?: S;
+  /**
+   * Schema of the input object; members are type-checked before `validate` runs. Default: any object.
+   * (Built-in commands pass a {@link PrecompiledInput}: the same check, generated at build time.)
+   */
+  input?: S | PrecompiledInput;
   /** Lock per `bizName:bizVersion`, support `async` + `requestId`. */
   bizOps?: boolean;
   /**
@@ -66,13 +68,8 @@ export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unkn
   handle(input: Static<S>, ctx: CommandContext): CommandOutput<O> | Promise<CommandOutput<O>>;
 }
 
-/** Java `ArkBizMeta`: the members every biz-ops input has. */
-export const ArkBizMetaSchema = Type.Object({
-  bizName: Type.Optional(Type.String({ maxLength: 256 })),
-  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
-  async: Type.Optional(Type.Boolean()),
-  requestId: Type.Optional(Type.String({ maxLength: 256 })),
-});
+/** Java `ArkBizMeta`: the members every biz-ops input has (`ArkBizMetaSchema` in `@nodeark/arklet/schemas`). */
+const ARK_BIZ_META = builtinInput('ArkBizMeta');
 
 /** Options of the registry. */
 export interface CommandRegistryOptions {
@@ -151,8 +148,8 @@ export class CommandRegistry {
       } else {
         throw validationError(`the request body must be a JSON object (got ${Array.isArray(input) ? 'array' : typeof input})`);
       }
-      if (def.bizOps) assertSchema(ArkBizMetaSchema, value);
-      if (def.input) assertSchema(def.input, value);
+      if (def.bizOps) await assertInput(ARK_BIZ_META, value);
+      if (def.input) await assertInput(def.input, value);
       if (def.validate) await def.validate(value, ctx);
       if (def.bizOps && value['async'] === true && isBlank(value['requestId'])) {
         throw validationError('requestId should not be blank when async is true');

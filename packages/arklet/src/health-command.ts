@@ -11,20 +11,12 @@
  * `can not find plugin` (as in Java, a `bizName` without a type is also looked up as a plugin name).
  * A lookup error answers FAILED with the error text and no data.
  */
-import { Type } from '@sinclair/typebox';
 import { bizHealthMetaJson, masterBizHealthMetaJson } from './biz-json.js';
 import type { CommandContext, CommandDefinition } from './command-registry.js';
 import { IndicatorRegistry, UnknownIndicatorError } from './health/indicator-registry.js';
-import { isBlank, validationError } from './input-validation.js';
+import { builtinInput, isBlank, validationError } from './input-validation.js';
+import type { HealthInputSchema } from './schemas.js';
 import type { BizHealthMetaJson } from './types.js';
-
-/** `health` input. */
-export const HealthInputSchema = Type.Object({
-  type: Type.Optional(Type.String({ maxLength: 64 })),
-  bizName: Type.Optional(Type.String({ maxLength: 256 })),
-  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
-  metrics: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 64 })),
-});
 
 const TYPES = new Set(['system', 'biz', 'plugin']);
 
@@ -41,7 +33,7 @@ export function createHealthCommand(indicators: IndicatorRegistry): CommandDefin
   return {
     id: 'health',
     description: 'get all health info',
-    input: HealthInputSchema,
+    input: builtinInput('HealthInput'),
     validate(input) {
       if (!isBlank(input.type) && !TYPES.has(input.type as string)) throw validationError(`type: ${input.type} can not be found`);
     },

@@ -6,7 +6,6 @@
 export { createArklet, type Arklet, type ArkletOptions } from './arklet.js';
 export {
   CommandRegistry,
-  ArkBizMetaSchema,
   type AnyObjectSchema,
   type CommandContext,
   type CommandDefinition,
@@ -21,10 +20,9 @@ export { defaultBaseIdentity } from './base-identity.js';
 export { DEFAULT_ARKLET_PORT, PORT_SELECT_SIZE, selectPort } from './port-select.js';
 export { BODY_LIMIT, NON_POST_MESSAGE } from './http-server.js';
 export { memoryCapacity } from './health/jvm-indicator.js';
-export { InstallBizInputSchema, type InstallBizInput } from './commands/install-input.js';
-export { BizMetaInputSchema, type BizMetaInput } from './commands/biz-meta-input.js';
-export { BatchInstallBizInputSchema } from './commands/batch-install-biz.js';
-export { QueryBizOpsInputSchema } from './commands/query-biz-ops.js';
-export { HealthInputSchema, type HealthDataJson } from './health-command.js';
+// The input schemas are in `@nodeark/arklet/schemas`, loaded on demand (TypeBox is large).
+export type { InstallBizInput, BizMetaInput, BuiltinSchemaName } from './schemas.js';
+export type { PrecompiledInput } from './input-validation.js';
+export type { HealthDataJson } from './health-command.js';
 export * from './errors.js';
 export type * from './types.js';

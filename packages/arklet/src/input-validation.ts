@@ -7,9 +7,11 @@
  * nodeark accepts strict JSON only. Like fastjson, a JSON `null` member counts as absent.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
+import type { ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import { ERR_ARKLET_VALIDATION } from './errors.js';
+import { inputChecks } from './generated/input-checks.js';
+import type { BuiltinSchemaName } from './schemas.js';
 
 /** A validation failure (`CommandValidationException`): surfaces as `Internal Error: <message>`. */
 export function validationError(message: string): Error {
@@ -33,26 +35,68 @@ export function dropNulls(obj: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
+/**
+ * A built-in command's input: checked by a function generated from its schema at build time, so that the
+ * Arklet never loads TypeBox while inputs are valid (see `schemas.ts`). `type: 'object'` keeps it
+ * acceptable wherever an object schema is.
+ */
+export interface PrecompiledInput {
+  readonly type: 'object';
+  /** The schema's name in `schemas.ts`, loaded to describe a failed check. */
+  readonly precompiled: BuiltinSchemaName;
+  /** The generated check. */
+  check(value: unknown): boolean;
+}
+
+/** The precompiled input of a built-in schema. */
+export function builtinInput(name: BuiltinSchemaName): PrecompiledInput {
+  return { type: 'object', precompiled: name, check: inputChecks[name] };
+}
+
+function isPrecompiled(input: TSchema | PrecompiledInput): input is PrecompiledInput {
+  return typeof (input as Partial<PrecompiledInput>).precompiled === 'string';
+}
+
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
+/** TypeBox's compiler and error kinds, loaded on first need (a custom command's schema, a failed check). */
+let typebox: Promise<{ compile: (schema: TSchema) => TypeCheck<TSchema>; kinds: typeof ValueErrorType }> | undefined;
+function loadTypeBox(): NonNullable<typeof typebox> {
+  typebox ??= Promise.all([import('@sinclair/typebox/compiler'), import('@sinclair/typebox/errors')]).then(([c, e]) => ({
+    compile: (schema: TSchema) => c.TypeCompiler.Compile(schema),
+    kinds: e.ValueErrorType,
+  }));
+  return typebox;
+}
+
 /**
- * Throws `NODEARK_ERR_ARKLET_VALIDATION` naming the first field of `value` that does not match `schema`,
+ * Throws `NODEARK_ERR_ARKLET_VALIDATION` naming the first field of `value` that does not match `input`,
  * e.g. `bizUrl must be a string (got number)`, `args[2] must be a string (got null)`,
  * `requestId must be at most 256 characters`. `prefix` is prepended to field paths (`bizList[1].`).
+ * A built-in input is checked without TypeBox; a custom command's schema is compiled once, on first use.
  */
-export function assertSchema(schema: TSchema, value: unknown, prefix = ''): void {
+export async function assertInput(input: TSchema | PrecompiledInput, value: unknown, prefix = ''): Promise<void> {
+  let schema: TSchema;
+  if (isPrecompiled(input)) {
+    if (input.check(value)) return;
+    schema = (await import('./schemas.js')).BUILTIN_SCHEMAS[input.precompiled];
+  } else {
+    schema = input;
+  }
+  const { compile, kinds } = await loadTypeBox();
   let check = compiled.get(schema);
   if (!check) {
-    check = TypeCompiler.Compile(schema);
+    check = compile(schema);
     compiled.set(schema, check);
   }
   if (check.Check(value)) return;
   const first = check.Errors(value).First();
   if (!first) throw validationError(`${prefix || 'input'} is invalid`);
-  throw validationError(describeError(first, prefix));
+  throw validationError(describeError(first, prefix, kinds));
 }
 
-function describeError(e: ValueError, prefix: string): string {
+function describeError(e: ValueError, prefix: string, kinds: typeof ValueErrorType): string {
+  const ValueErrorType = kinds;
   const field = fieldName(e.path, prefix);
   const s = e.schema as Record<string, unknown>;
   switch (e.type) {

@@ -11,40 +11,28 @@
  * The top-level lock key is the request's own bizName:bizVersion, normally `null:null`, so two batches
  * conflict with each other but not with single installs.
  */
-import { Type } from '@sinclair/typebox';
 import type { BizManifestInfo } from '@nodeark/runtime';
 import { probeBundle } from '../bundle-probe.js';
 import type { CommandContext, CommandDefinition } from '../command-registry.js';
 import { conflictMessage, lockKey } from '../coordinator.js';
 import { messageOf } from '../envelope.js';
-import { assertSchema, dropNulls, isPlainObject, validationError } from '../input-validation.js';
+import { assertInput, builtinInput, dropNulls, isPlainObject, validationError } from '../input-validation.js';
+import type { BatchInstallBizInputSchema } from '../schemas.js';
 import { measureHeap } from '../memory.js';
 import type { BatchInstallResponseJson, ClientResponseJson } from '../types.js';
 import {
-  InstallBizInputSchema,
+  INSTALL_BIZ_INPUT,
   installResponseJson,
   toInstallRequest,
   validateInstallInput,
   type InstallBizInput,
 } from './install-input.js';
 
-/** Most items in one batch. */
-export const MAX_BATCH_ITEMS = 256;
-
-/** `{bizList: [installBiz input…], bizName?, bizVersion?, async?, requestId?}`. Items are checked one by one. */
-export const BatchInstallBizInputSchema = Type.Object({
-  bizList: Type.Optional(Type.Array(Type.Unknown(), { maxItems: MAX_BATCH_ITEMS })),
-  bizName: Type.Optional(Type.String({ maxLength: 256 })),
-  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
-  async: Type.Optional(Type.Boolean()),
-  requestId: Type.Optional(Type.String({ maxLength: 256 })),
-});
-
 /** The built-in `batchInstallBiz` command. */
 export const batchInstallBizCommand: CommandDefinition<typeof BatchInstallBizInputSchema, BatchInstallResponseJson> = {
   id: 'batchInstallBiz',
   description: 'install one ark biz',
-  input: BatchInstallBizInputSchema,
+  input: builtinInput('BatchInstallBizInput'),
   bizOps: true,
   async validate(input, ctx) {
     if (input.bizList === undefined) throw validationError('bizList is null');
@@ -53,7 +41,7 @@ export const batchInstallBizCommand: CommandDefinition<typeof BatchInstallBizInp
       const raw = input.bizList[i];
       if (!isPlainObject(raw)) throw validationError(`bizList[${i}] must be an object`);
       const item = dropNulls(raw);
-      assertSchema(InstallBizInputSchema, item, `bizList[${i}].`);
+      await assertInput(INSTALL_BIZ_INPUT, item, `bizList[${i}].`);
       const typed = item as InstallBizInput;
       typed.async = false;
       delete typed.requestId;

@@ -2,20 +2,14 @@
  * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, docs/arklet-api.md) and its
  * validation, in Java order: bizName, bizVersion, then requestId when async.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import { assertBizName, assertBizVersion } from '@nodeark/runtime';
-import { isBlank, validationError } from '../input-validation.js';
+import { builtinInput, isBlank, validationError } from '../input-validation.js';
+import type { BizMetaInput } from '../schemas.js';
 
-/** `{bizName, bizVersion, async?, requestId?}`. */
-export const BizMetaInputSchema = Type.Object({
-  bizName: Type.Optional(Type.String({ maxLength: 256 })),
-  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
-  async: Type.Optional(Type.Boolean()),
-  requestId: Type.Optional(Type.String({ maxLength: 256 })),
-});
+export type { BizMetaInput } from '../schemas.js';
 
-/** A type-checked ArkBizMeta input. */
-export type BizMetaInput = Static<typeof BizMetaInputSchema>;
+/** uninstallBiz/switchBiz input, generated check of `BizMetaInputSchema`. */
+export const BIZ_META_INPUT = builtinInput('BizMetaInput');
 
 /**
  * Java `UninstallBizHandler.validate` / `SwitchBizHandler.validate`, then path-safe identity checks (skipped

@@ -5,10 +5,11 @@
  * `CMD_PROCESS_INTERNAL_ERROR`.
  */
 import type { CommandDefinition } from '../command-registry.js';
+import type { InstallBizInputSchema } from '../schemas.js';
 import { measureHeap } from '../memory.js';
 import type { ClientResponseJson } from '../types.js';
 import {
-  InstallBizInputSchema,
+  INSTALL_BIZ_INPUT,
   installResponseJson,
   toInstallRequest,
   validateInstallInput,
@@ -18,7 +19,7 @@ import {
 export const installBizCommand: CommandDefinition<typeof InstallBizInputSchema, ClientResponseJson> = {
   id: 'installBiz',
   description: 'install one ark biz',
-  input: InstallBizInputSchema,
+  input: INSTALL_BIZ_INPUT,
   bizOps: true,
   validate: (input, ctx) => validateInstallInput(input, ctx, { checkAsync: true, readIdentity: true }),
   async handle(input, ctx) {

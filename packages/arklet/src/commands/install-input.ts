@@ -3,39 +3,19 @@
  * its TypeBox schema, its validation in Java order with Java messages, and the mapping of a runtime
  * install result to the sofa-ark `ClientResponse` data.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import { assertBizName, assertBizVersion, type InstallRequest, type OperationResult } from '@nodeark/runtime';
 import { bizModelJson } from '../biz-json.js';
 import { probeBundle } from '../bundle-probe.js';
 import type { CommandContext } from '../command-registry.js';
 import { messageOf } from '../envelope.js';
-import { isBlank, validationError } from '../input-validation.js';
+import { builtinInput, isBlank, validationError } from '../input-validation.js';
+import type { InstallBizInput } from '../schemas.js';
+
+export type { InstallBizInput } from '../schemas.js';
 import type { ClientResponseJson } from '../types.js';
 
-/** Longest bizUrl accepted. */
-export const MAX_BIZ_URL_LENGTH = 8192;
-
-/** installBiz input. Every member is optional at the type level; the checks below require some. */
-export const InstallBizInputSchema = Type.Object({
-  /** `file:` (directory, .tgz, .zip/.jar), `http:`, `https:`, or an absolute path. Required, non-blank. */
-  bizUrl: Type.Optional(Type.String({ maxLength: MAX_BIZ_URL_LENGTH })),
-  /** Both or neither of bizName/bizVersion; when neither, they are read from the bundle. */
-  bizName: Type.Optional(Type.String({ maxLength: 256 })),
-  bizVersion: Type.Optional(Type.String({ maxLength: 256 })),
-  /** The module's `ctx.args`. */
-  args: Type.Optional(Type.Array(Type.String({ maxLength: 65_536 }), { maxItems: 1024 })),
-  /** The module's `ctx.env` and whole `process.env`. */
-  envs: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 65_536 }), { maxProperties: 1024 })),
-  /** `installOnly` (default) or `uninstallThenInstall`; an unknown value falls back to installOnly. */
-  installStrategy: Type.Optional(Type.String({ maxLength: 64 })),
-  /** nodeark extension: SRI value (`sha256-…`/`sha512-…`) the archive must match before it is unpacked. */
-  integrity: Type.Optional(Type.String({ maxLength: 1024 })),
-  async: Type.Optional(Type.Boolean()),
-  requestId: Type.Optional(Type.String({ maxLength: 256 })),
-});
-
-/** A type-checked installBiz input. */
-export type InstallBizInput = Static<typeof InstallBizInputSchema>;
+/** installBiz input (and each batchInstallBiz item), generated check of `InstallBizInputSchema`. */
+export const INSTALL_BIZ_INPUT = builtinInput('InstallBizInput');
 
 /**
  * Java `InstallBizHandler.validateInput`, then nodeark's own checks:

@@ -3,21 +3,16 @@
  * Absent body → `request is null`, blank id → `requestId is blank` (internal errors); unknown or evicted id
  * → FAILED `Not found the corresponding ops record.`
  */
-import { Type } from '@sinclair/typebox';
 import type { CommandDefinition } from '../command-registry.js';
-import { isBlank, validationError } from '../input-validation.js';
+import { builtinInput, isBlank, validationError } from '../input-validation.js';
+import type { QueryBizOpsInputSchema } from '../schemas.js';
 import type { ProcessRecordJson } from '../types.js';
-
-/** `{requestId}`. */
-export const QueryBizOpsInputSchema = Type.Object({
-  requestId: Type.Optional(Type.String({ maxLength: 256 })),
-});
 
 /** The built-in `queryBizOps` command. */
 export const queryBizOpsCommand: CommandDefinition<typeof QueryBizOpsInputSchema, ProcessRecordJson> = {
   id: 'queryBizOps',
   description: 'query ark biz ops',
-  input: QueryBizOpsInputSchema,
+  input: builtinInput('QueryBizOpsInput'),
   nullInputMessage: 'request is null',
   validate(input) {
     if (isBlank(input.requestId)) throw validationError('requestId is blank');

@@ -5,13 +5,14 @@
  */
 import type { CommandDefinition } from '../command-registry.js';
 import type { ClientResponseJson } from '../types.js';
-import { BizMetaInputSchema, validateBizMetaInput } from './biz-meta-input.js';
+import type { BizMetaInputSchema } from '../schemas.js';
+import { BIZ_META_INPUT, validateBizMetaInput } from './biz-meta-input.js';
 
 /** The built-in `switchBiz` command. */
 export const switchBizCommand: CommandDefinition<typeof BizMetaInputSchema, ClientResponseJson> = {
   id: 'switchBiz',
   description: 'switch one ark biz',
-  input: BizMetaInputSchema,
+  input: BIZ_META_INPUT,
   bizOps: true,
   validate: (input, ctx) => validateBizMetaInput(input, ctx.masterBiz.bizName),
   async handle(input, ctx) {
