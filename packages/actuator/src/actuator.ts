@@ -1,6 +1,6 @@
 /**
  * `createActuator()`: Koupleless-compatible `/actuator/health` and `/actuator/info` for a nodeark base, with
- * Spring Boot Actuator semantics (spec `health-actuator.md`): the STARTUP and AGG components, base
+ * Spring Boot Actuator semantics (docs/reference/health-semantics.md): the STARTUP and AGG components, base
  * indicators, groups and probes, show-details/show-components, path rules, content negotiation, exposure
  * and the links index. The returned fastify plugin registers the routes; the `mark*` methods are the base's
  * lifecycle signals (Spring's ApplicationStarted/Ready/Failed events and context close).
@@ -75,7 +75,8 @@ export interface Actuator {
   /**
    * Call right before uninstalling a module (wire it as the runtime's `beforeUninstall` hook): removes it from
    * AGG, marks it DOWN in STARTUP, drops readiness when `withAllBizReadiness`, then waits
-   * `silenceSecondsBeforeUninstall` before resolving (spec Q10: readiness drop, then silence, then stop, once).
+   * `silenceSecondsBeforeUninstall` before resolving (Q10 in docs/reference/health-semantics.md § Uninstall order
+   * and silence: readiness drop, then silence, then stop, once).
    */
   prepareUninstall(bizName: string, bizVersion: string): Promise<void>;
   /** Adds a base indicator. Names are unique across built-ins and registrations (`NODEARK_ERR_ACTUATOR_DUPLICATE_INDICATOR`). */

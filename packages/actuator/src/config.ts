@@ -101,12 +101,19 @@ export interface ActuatorConfig {
   aggregateIndicatorFormat: 'flat' | 'nested';
   /**
    * `nodeark.actuator.health.aggregate.starting-biz`: how AGG shows a module whose `start()` has not returned:
-   * `unknown` (default) or `down` (Java reference, spec Q11: `DOWN` + `applicationContext: haven't refreshed`).
+   * `unknown` (default) or `down` (Java reference: `DOWN` + `applicationContext: haven't refreshed`; Q11 in
+   * docs/reference/health-semantics.md § Questions on the Java reference).
    */
   startingBiz: 'unknown' | 'down';
-  /** `nodeark.actuator.health.aggregate.include-broken`: list modules kept `broken` after a failed start in AGG (default true, spec Q4). */
+  /**
+   * `nodeark.actuator.health.aggregate.include-broken`: list modules kept `broken` after a failed start in AGG
+   * (default true; Q4 in docs/reference/health-semantics.md § Questions on the Java reference).
+   */
   aggregateIncludeBroken: boolean;
-  /** `nodeark.actuator.health.readiness.reevaluate-on-stop`: re-open readiness after an uninstall (default false = Java Q7). */
+  /**
+   * `nodeark.actuator.health.readiness.reevaluate-on-stop`: re-open readiness after an uninstall (default false =
+   * Java; Q7 in docs/reference/health-semantics.md § Questions on the Java reference).
+   */
   readinessReevaluateOnStop: boolean;
   /**
    * `management.endpoint.health.cache.time-to-live`, ms (default 0): how long a module's health result is reused.

@@ -80,8 +80,8 @@ export function readinessIndicator(a: Availability): BaseHealthIndicator {
 }
 
 /**
- * Runs one base indicator bounded by `timeoutMs`: a throw is DOWN with `error: "<Name>: <message>"` (spec
- *), a timeout is UNKNOWN with the reason, a malformed result is UNKNOWN.
+ * Runs one base indicator bounded by `timeoutMs`: a throw is DOWN with `error: "<Name>: <message>"`, a timeout
+ * is UNKNOWN with the reason, a malformed result is UNKNOWN (docs/reference/health-semantics.md § Base indicators).
  */
 export async function runIndicator(fn: BaseHealthIndicator, timeoutMs: number): Promise<HealthResult> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,8 @@
 /**
- * Base and module lifecycle as the actuator sees it: the STARTUP component's state and the base's
- * liveness / readiness with the `withAllBizReadiness` coupling, both driven by the runtime's
- * `transition` events, mapped onto the SOFAArk events the Java code listens to:
+ * Base and module lifecycle as the actuator sees it (docs/reference/health-semantics.md § masterBizStartUp
+ * (STARTUP) and § withAllBizReadiness): the STARTUP component's state and the base's liveness / readiness
+ * with the `withAllBizReadiness` coupling, both driven by the runtime's `transition` events, mapped onto the
+ * SOFAArk events the Java code listens to:
  *
  * | runtime transition                                   | SOFAArk event                  |
  * |------------------------------------------------------|--------------------------------|
@@ -82,7 +83,7 @@ export class StartupTracker {
 
 /**
  * Base availability (Spring's `ApplicationAvailability`) plus Koupleless's `BaseProbeAvailabilityStateHandler`
- *, active only when `withAllBizReadiness` is on.
+ * (docs/reference/health-semantics.md § withAllBizReadiness), active only when `withAllBizReadiness` is on.
  */
 export class Availability {
   liveness: LivenessState = 'BROKEN';
@@ -161,7 +162,8 @@ export class Availability {
         // BeforeBizStopEvent fires for every stop in Java, also for a module that never was activated.
         this.readiness = 'REFUSING_TRAFFIC';
         this.tracked.delete(e.identity);
-        // Java (Q7): readiness is not re-evaluated here; optionally nodeark re-opens it.
+        // Java (Q7, docs/reference/health-semantics.md § withAllBizReadiness): readiness is not
+        // re-evaluated here; optionally nodeark re-opens it.
         if (this.config.readinessReevaluateOnStop && this.liveness === 'CORRECT' && this.baseReady && !this.shuttingDown && this.allTrackedAccepting()) {
           this.readiness = 'ACCEPTING_TRAFFIC';
         }

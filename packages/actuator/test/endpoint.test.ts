@@ -1,6 +1,7 @@
 /**
- * spec §9.7 Endpoint mechanics (cases 39-53): bodies, codes, component paths and their 404s, content
- * negotiation, when-authorized, http-mapping, exposure, the links index, info and the module endpoint.
+ * docs/reference/health-semantics.md § Endpoint mechanics (conformance cases 39-53): bodies, codes, component
+ * paths and their 404s, content negotiation, when-authorized, http-mapping, exposure, the links index, info and
+ * the module endpoint.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { BASE_ID, BIZ1, P0, PA, PK, startBase, type TestBase } from './harness.js';

@@ -1,8 +1,8 @@
 /**
- * Behaviour beyond the §9 cases asked for: slow and hanging indicators (bounded, with the
- * reason), concurrent module evaluation, the base's own indicators / info contributors / plugins and their
- * stable error codes, the component-name switch, when-authorized with roles and tokens, exposure, paths,
- * methods, build/git info, prepareUninstall and close().
+ * Behaviour beyond the numbered cases of docs/reference/health-semantics.md § Conformance cases: slow and
+ * hanging indicators (bounded, with the reason), concurrent module evaluation, the base's own indicators / info
+ * contributors / plugins and their stable error codes, the component-name switch, when-authorized with roles
+ * and tokens, exposure, paths, methods, build/git info, prepareUninstall and close().
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -14,7 +14,7 @@ import { createActuator, type Actuator, type ActuatorConfig, type ActuatorOption
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, 'fixtures', 'modules');
 
-/** Spec §9.1 presets. */
+/** The presets of docs/reference/health-semantics.md § Presets. */
 export const P0: Partial<ActuatorConfig> = {};
 export const PA: Partial<ActuatorConfig> = {
   exposureInclude: ['health', 'info'],

@@ -1,6 +1,6 @@
 /**
- * spec §9.8 Probes (cases 54-60), plus graceful shutdown (readiness OUT_OF_SERVICE first) and the
- * additional `/livez` `/readyz` paths.
+ * docs/reference/health-semantics.md § Availability: liveness and readiness (conformance cases 54-60), plus
+ * graceful shutdown (readiness OUT_OF_SERVICE first) and the additional `/livez` `/readyz` paths.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { BIZ1, P0, PA, PK, PR, startBase, waitForState, type TestBase } from './harness.js';

@@ -1,5 +1,6 @@
 /**
- * spec §9.4 Scenario 3: hot deployment after the base started (case 21 is in scenario-start).
+ * Scenario 3 of docs/reference/health-semantics.md § Conformance cases: hot deployment after the base started
+ * (case 21 is in scenario-start).
  *
  * Failed installs (cases 22-25) follow docs/module-contract.md: a module whose start fails becomes `broken` and is
  * removed (`stopped`) at once unless the runtime keeps broken modules (`keepBrokenBiz`, the counterpart of

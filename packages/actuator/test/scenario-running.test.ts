@@ -1,5 +1,6 @@
 /**
- * spec §9.5 Scenario 4 (base running) and §9.6 Scenario 5 (reinstall, modelled as uninstall then install).
+ * Scenarios 4 (base running) and 5 (reinstall, modelled as uninstall then install) of
+ * docs/reference/health-semantics.md § Conformance cases.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { BASE_ID, BIZ1, BIZ2, PA, PR, startBase, waitFor, waitForState, type TestBase } from './harness.js';

@@ -1,6 +1,6 @@
 /**
- * spec §9.2 Scenario 1 (start base) and case 21: a real base, no modules or a hot module arriving while
- * the base is still starting.
+ * Scenario 1 of docs/reference/health-semantics.md § Conformance cases (start base) and case 21: a real base,
+ * no modules or a hot module arriving while the base is still starting.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { BASE_ID, BIZ1, PA, PR, startBase, type TestBase } from './harness.js';

@@ -1,7 +1,8 @@
 /**
- * spec §9.3 Scenario 2: static merge deployment during base start. The base is STARTING (started, not
- * ready) while modules install, exactly as `createBase()` deploys `com.alipay.sofa.ark.static.biz.dir`
- * before `markBaseReady()`; a static failure makes the base call `markBaseFailed()`.
+ * Scenario 2 of docs/reference/health-semantics.md § Conformance cases: static merge deployment during base
+ * start. The base is STARTING (started, not ready) while modules install, exactly as `createBase()` deploys
+ * `com.alipay.sofa.ark.static.biz.dir` before `markBaseReady()`; a static failure makes the base call
+ * `markBaseFailed()`.
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { BASE_ID, BIZ1, BIZ2, PA, PR, startBase, waitFor, waitForState, type TestBase } from './harness.js';
@@ -32,8 +33,9 @@ describe('Scenario 2: static merge deployment during base start', () => {
       status: 'UNKNOWN',
       details: { [BASE_ID]: { status: 'UNKNOWN' }, [BIZ1]: { status: 'UNKNOWN' } },
     });
-    // Deviation (documented): the runtime does not evaluate a starting module's indicators, so the
-    // spec's "registry ready" AGG UP is reported as UNKNOWN, which ranks below UP: root and code are the same.
+    // Deviation (docs/reference/health-semantics.md § Conformance cases): the runtime does not evaluate a starting
+    // module's indicators, so the case's "registry ready" AGG UP is reported as UNKNOWN, which ranks below UP:
+    // root and code are the same.
     expect(r.json.components.arkBizAggregate).toEqual({ status: 'UNKNOWN', details: { [BIZ1]: { status: 'UNKNOWN' } } });
     expect(await pending).toMatchObject({ code: 'SUCCESS' });
     // Once start() returned (base still STARTING): AGG UP with biz1's indicators, STARTUP still UNKNOWN.

@@ -1,7 +1,8 @@
 /**
- * `createArklet`: the Arklet command server of a base (docs/arklet-api.md). It owns the command
- * registry (built-ins of plus custom commands), the health indicators, the per-identity coordinator
- * and the async operation records, and the HTTP tunnel.
+ * `createArklet`: the Arklet command server of a base (docs/reference/arklet-protocol.md). It owns the
+ * command registry (the built-ins of § Commands plus custom commands), the health indicators
+ * (§ System indicators), the per-identity coordinator (§ Concurrency) and the async operation records
+ * (§ Async operations), and the HTTP tunnel (§ Transport).
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';

@@ -1,6 +1,6 @@
 /**
- * The default `baseIdentity` (docs/arklet-api.md): Java uses a non-loopback IPv4 address of
- * the machine. nodeark takes the first non-internal IPv4 address of `os.networkInterfaces()` (in
+ * The default `baseIdentity` (docs/reference/arklet-protocol.md § Base identity): Java uses a non-loopback
+ * IPv4 address of the machine. nodeark takes the first non-internal IPv4 address of `os.networkInterfaces()` (in
  * interface order), else the host name. Override it with the `baseIdentity` option; it must equal the
  * identity the base sends in its heartbeat.
  */

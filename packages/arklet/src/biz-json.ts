@@ -1,6 +1,6 @@
 /**
  * Runtime snapshots → the JSON shapes of the Arklet wire: the full `BizModel` dump of `bizInfos[]`
- * (docs/arklet-api.md), the `queryAllBiz` `BizInfo`, `BizStateRecord` and the
+ * (docs/reference/arklet-protocol.md § Wire types), the `queryAllBiz` `BizInfo`, `BizStateRecord` and the
  * health `BizHealthMeta`. Keys are written in alphabetical order like fastjson.
  */
 import type { BizSnapshot, BizStateRecord } from '@nodeark/runtime';

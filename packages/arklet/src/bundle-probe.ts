@@ -1,7 +1,8 @@
 /**
  * Reads a bundle's declared identity and priority without installing it: stage it into a private temp
  * directory, read its `package.json`, dispose. Used by installBiz when the request has no bizName/bizVersion
- * (docs/arklet-api.md validation step 4: the identity is needed before the lock is taken) and
+ * (docs/reference/arklet-protocol.md § installBiz, validation step 7: the identity is needed before the lock
+ * is taken) and
  * by batchInstallBiz to group items by priority. Like Java, this reads the bundle once more
  * than the install itself does. The runtime's bundle policy (allowed hosts and roots,
  * integrity-required) is checked first, then its limits, download options and schemes apply: the probe

@@ -1,7 +1,7 @@
 /**
  * The transport-independent command core: the registry of command handlers and the processing pipeline
- * of docs/arklet-api.md (Java `CommandServiceImpl.process`). The HTTP server and, later, the
- * MQTT tunnel only turn bytes into `execute(commandId, input)` and its envelope back into bytes.
+ * of docs/reference/arklet-protocol.md § Processing pipeline (Java `CommandServiceImpl.process`). The HTTP
+ * server and the MQTT tunnel only turn bytes into `execute(commandId, input)` and its envelope back into bytes.
  *
  * Pipeline: look up → normalise the input (null body, null members) → check types against the command's
  * TypeBox schema → the command's own validation (Java order and messages) → for biz-ops commands, the
@@ -60,8 +60,9 @@ export interface CommandDefinition<S extends TSchema = AnyObjectSchema, O = unkn
    */
   nullInputMessage?: string;
   /**
-   * Semantic checks in the order the spec gives them; throw {@link validationError} (or any error) to
-   * answer `CMD_PROCESS_INTERNAL_ERROR`. May fill in members (installBiz fills the bundle's identity).
+   * Semantic checks in the order docs/reference/arklet-protocol.md § Commands gives for the command; throw
+   * {@link validationError} (or any error) to answer `CMD_PROCESS_INTERNAL_ERROR`. May fill in members
+   * (installBiz fills the bundle's identity).
    */
   validate?(input: Static<S>, ctx: CommandContext): void | Promise<void>;
   /** Runs the command. A thrown error answers `CMD_PROCESS_INTERNAL_ERROR`. */
@@ -195,7 +196,8 @@ export class CommandRegistry {
         record.threadName = `arklet-biz-ops-${++this.opSeq}`;
         const lock = this.coordinator.tryLock(key, def.id);
         if (!lock.ok) {
-          // a deviation listed in docs/arklet-api.md: Java leaves this record INITIALIZED forever; nodeark marks it FAILED.
+          // A deviation (docs/reference/arklet-protocol.md § Deviations from the Java Arklet): Java leaves this
+          // record INITIALIZED forever; nodeark marks it FAILED.
           record.fail('command conflict, exist unfinished command for this biz');
           record.markFinished();
           return;

@@ -1,5 +1,5 @@
 /**
- * The per-identity coordinator of biz operations (docs/arklet-api.md, Java
+ * The per-identity coordinator of biz operations (docs/reference/arklet-protocol.md § Concurrency, Java
  * `BizOpsCommandCoordinator`): at most one biz-ops command runs per `bizName:bizVersion` key; a second one
  * is refused at once, never queued. Different versions of one name do not conflict.
  *
@@ -44,7 +44,7 @@ export class BizOpsCoordinator {
     return this.locks.get(key)?.commandId;
   }
 
-  /** How many keys are locked (0 when idle:). */
+  /** How many keys are locked (0 when idle: docs/reference/arklet-protocol.md § Conformance cases, case 38). */
   get size(): number {
     return this.locks.size;
   }

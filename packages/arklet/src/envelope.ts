@@ -1,5 +1,6 @@
 /**
- * Builders of the response envelope (docs/arklet-api.md) for each row of the outcome matrix.
+ * Builders of the response envelope (docs/reference/arklet-protocol.md § Envelope) for each row of its
+ * § Outcome matrix.
  * Keys are inserted in alphabetical order, the order fastjson writes them.
  */
 import type { ArkletResponse, CommandOutput } from './types.js';

@@ -1,19 +1,23 @@
 /**
  * The Arklet's error registry (`NODEARK_ERR_ARKLET_*`), built with the runtime's `createError` so every
  * error carries a stable `code` and an HTTP status. On the Arklet wire these never change the HTTP status
- * (docs/arklet-api.md: every command outcome is HTTP 200); they surface as
+ * (docs/reference/arklet-protocol.md § Outcome matrix: every command outcome is HTTP 200); they surface as
  * `CMD_PROCESS_INTERNAL_ERROR` with `message: "Internal Error: <message>"`. Registration and
  * startup errors are thrown to the embedding code.
  */
 import { createError } from '@nodeark/runtime';
 
 /**
- * A command input failed validation. The message is the exact Java text where the spec gives one
- * (`bizUrl should not be blank`) or names the offending field (`args[0] must be a string (got number)`).
+ * A command input failed validation. The message is the exact Java text where docs/reference/arklet-protocol.md
+ * § Commands gives one (`bizUrl should not be blank`) or names the offending field
+ * (`args[0] must be a string (got number)`).
  */
 export const ERR_ARKLET_VALIDATION = createError('NODEARK_ERR_ARKLET_VALIDATION', '%s', 400);
 
-/** The request body is not JSON, or not a JSON object (a deviation listed in docs/arklet-api.md: Java never answers). */
+/**
+ * The request body is not JSON, or not a JSON object (a deviation, docs/reference/arklet-protocol.md § Deviations
+ * from the Java Arklet: Java never answers).
+ */
 export const ERR_ARKLET_BAD_JSON = createError('NODEARK_ERR_ARKLET_BAD_JSON', '%s', 400);
 
 /** `registerCommand` with a blank id or description, or a malformed definition. */

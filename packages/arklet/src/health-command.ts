@@ -1,5 +1,6 @@
 /**
- * `health` (docs/arklet-api.md): not a biz-ops command (no lock, no async).
+ * `health` (docs/reference/arklet-protocol.md § health; the rules below are its § Health assembly): not a
+ * biz-ops command (no lock, no async).
  *
  * Input `{type?, bizName?, bizVersion?, metrics?}`; `type` other than `system`/`biz`/`plugin` →
  * `type: <type> can not be found` (internal error). Assembly:

@@ -1,6 +1,7 @@
 /**
- * The HTTP tunnel (docs/arklet-api.md): a fastify server that turns `POST /<command>` into
- * `execute(command, body)` and writes the envelope. Outcome matrix with the deviations listed in docs/arklet-api.md:
+ * The HTTP tunnel (docs/reference/arklet-protocol.md § Transport): a fastify server that turns
+ * `POST /<command>` into `execute(command, body)` and writes the envelope. Outcome matrix
+ * (docs/reference/arklet-protocol.md § Outcome matrix; deviations in § Deviations from the Java Arklet):
  *
  * | request | answer |
  * |---|---|
@@ -12,7 +13,8 @@
  *
  * The command is the request path without its leading `/`, percent-decoded, query ignored, matched exactly.
  * `Content-Type` is not inspected. Responses carry `Content-Type: application/json` and
- * `Content-Length`; keep-alive is allowed (a deviation listed in docs/arklet-api.md: Java sends no headers and closes).
+ * `Content-Length`; keep-alive is allowed (a deviation, docs/reference/arklet-protocol.md § Deviations from
+ * the Java Arklet: Java sends no headers and closes).
  */
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -25,7 +27,7 @@ import type { ArkletLogger, ArkletResponse } from './types.js';
 /** The body limit of Java's `HttpObjectAggregator`: 1 MiB. */
 export const BODY_LIMIT = 1024 * 1024;
 
-/** The non-POST answer of (42 bytes). */
+/** The non-POST answer, 42 bytes (docs/reference/arklet-protocol.md § Outcome matrix). */
 export const NON_POST_MESSAGE = 'POST http request only supported by arklet';
 
 /** Options of {@link startHttpServer}. */

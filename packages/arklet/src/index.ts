@@ -1,6 +1,7 @@
 /**
  * `@nodeark/arklet`: the Arklet command server, wire-compatible with the Java Koupleless Arklet
- * (docs/arklet-api.md; deliberate deviations listed in docs/arklet-api.md). See `docs/arklet-api.md`.
+ * (docs/reference/arklet-protocol.md; deliberate deviations in its § Deviations from the Java Arklet). Guide:
+ * `docs/arklet-api.md`.
  * @packageDocumentation
  */
 export { createArklet, type Arklet, type ArkletOptions } from './arklet.js';

@@ -3,7 +3,8 @@
  * the command's own (Java-ordered) checks run, so a number where a string is expected, an array where an
  * object is expected, or a huge string is refused with a message naming the field, and nothing is touched.
  *
- * Java binds leniently (docs/arklet-api.md: numbers become strings, `"true"` becomes true);
+ * Java binds leniently (docs/reference/arklet-protocol.md § Deviations from the Java Arklet: numbers become
+ * strings, `"true"` becomes true);
  * nodeark accepts strict JSON only. Like fastjson, a JSON `null` member counts as absent.
  */
 import type { TSchema } from '@sinclair/typebox';
@@ -28,7 +29,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A shallow copy of `obj` without its `null` members (fastjson drops them, so defaults apply;). */
+/**
+ * A shallow copy of `obj` without its `null` members (fastjson drops them, so defaults apply;
+ * docs/reference/arklet-protocol.md § Processing pipeline, step 2).
+ */
 export function dropNulls(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (v !== null) out[k] = v;

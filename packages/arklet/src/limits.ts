@@ -1,4 +1,7 @@
-/** Size limits of the built-in command inputs (docs/arklet-api.md), shared by their schemas and checks. */
+/**
+ * Size limits of the built-in command inputs (docs/reference/arklet-protocol.md § Input rules), shared by their
+ * schemas and checks.
+ */
 
 /** Longest bizUrl accepted. */
 export const MAX_BIZ_URL_LENGTH = 8192;

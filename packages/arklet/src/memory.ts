@@ -1,8 +1,8 @@
 /**
- * `elapsedSpace` of installBiz / batchInstallBiz (docs/arklet-api.md). Java reports the JVM
- * Metaspace bytes used after the operation minus before; the Node counterpart is the base process's V8
- * `heapUsed` after minus before (an integer, possibly negative). Module heaps live in their own workers
- * and are not part of it.
+ * `elapsedSpace` of installBiz / batchInstallBiz (docs/reference/arklet-protocol.md § Wire types). Java
+ * reports the JVM Metaspace bytes used after the operation minus before; the Node counterpart is the base
+ * process's V8 `heapUsed` after minus before (an integer, possibly negative). Module heaps live in their own
+ * workers and are not part of it.
  */
 
 import { getHeapStatistics } from 'node:v8';

@@ -1,7 +1,7 @@
 /**
- * Async operation records (docs/arklet-api.md; Java `ProcessRecord` /
+ * Async operation records (docs/reference/arklet-protocol.md § Async operations; Java `ProcessRecord` /
  * `ProcessRecordHolder`). Java keeps them forever; nodeark bounds them by count and by age and evicts the
- * oldest first (docs/module-contract.md, deliberate deviations).
+ * oldest first (a deliberate deviation, § Deviations from the Java Arklet).
  */
 import type { ProcessRecordJson, ProcessStatus } from './types.js';
 import { messageOf, stackTraceOf } from './envelope.js';
@@ -41,7 +41,8 @@ export class OpRecord {
 
   /**
    * → FAILED with a message (and the error when the operation threw). Unlike Java, this also applies to an
-   * INITIALIZED record, so a conflicting async request ends FAILED (a deviation listed in docs/arklet-api.md).
+   * INITIALIZED record, so a conflicting async request ends FAILED (a deviation,
+   * docs/reference/arklet-protocol.md § Deviations from the Java Arklet).
    */
   fail(message: string, err?: unknown): void {
     if (this.status === 'INITIALIZED' || this.status === 'EXECUTING') this.status = 'FAILED';

@@ -1,7 +1,7 @@
 /**
- * Port selection (docs/arklet-api.md, `koupleless.arklet.http.port`): an explicitly configured
- * port is used as is (busy → the Arklet does not start); otherwise the first free port of
- * `[port, port + 100)`, i.e. 1238..1337 by default, probed by binding it on the same host.
+ * Port selection (docs/reference/arklet-protocol.md § Transport, `koupleless.arklet.http.port`): an
+ * explicitly configured port is used as is (busy → the Arklet does not start); otherwise the first free port
+ * of `[port, port + 100)`, i.e. 1238..1337 by default, probed by binding it on the same host.
  */
 import { createServer } from 'node:net';
 import { ERR_ARKLET_INVALID_PORT, ERR_ARKLET_PORT_UNAVAILABLE } from './errors.js';

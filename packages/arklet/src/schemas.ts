@@ -1,7 +1,7 @@
 /**
- * The TypeBox schemas of the built-in commands' inputs (docs/arklet-api.md), in one module that the Arklet
- * does not load at start: TypeBox is a couple of hundred ES modules, the largest part of a base's start-up.
- * The Arklet checks inputs with functions generated from these schemas at build time
+ * The TypeBox schemas of the built-in commands' inputs (docs/reference/arklet-protocol.md § Input rules), in
+ * one module that the Arklet does not load at start: TypeBox is a couple of hundred ES modules, the largest
+ * part of a base's start-up. The Arklet checks inputs with functions generated from these schemas at build time
  * (`src/generated/input-checks.ts`, `npm run gen:arklet-checks`) and loads this module, and TypeBox, only
  * to describe an input that failed its check. Import it as `@nodeark/arklet/schemas`.
  */

@@ -1,11 +1,11 @@
 /**
- * Wire types of the Arklet API (docs/arklet-api.md) and the public types of the command core.
- * Property order in these interfaces is the order they are written on the wire: alphabetical, as fastjson
+ * Wire types of the Arklet API (docs/reference/arklet-protocol.md § Wire types) and the public types of the
+ * command core. Property order in these interfaces is the order they are written on the wire: alphabetical, as fastjson
  * writes Java beans.
  */
 import type { BizState, BizStateReason, OperationCode } from '@nodeark/runtime';
 
-/** Envelope `code` (docs/arklet-api.md): only the enum name is serialised. */
+/** Envelope `code` (docs/reference/arklet-protocol.md § Envelope): only the enum name is serialised. */
 export type ResponseCode = 'SUCCESS' | 'FAILED' | 'CMD_NOT_FOUND' | 'CMD_PROCESS_INTERNAL_ERROR';
 
 /**
@@ -37,8 +37,8 @@ export interface BizStateRecordJson {
 }
 
 /**
- * One `bizInfos[]` element: the full sofa-ark `BizModel` dump of (TS-REC field set), with the Java-only
- * members present and empty so that typed Go clients decode it.
+ * One `bizInfos[]` element: the full sofa-ark `BizModel` dump (docs/reference/arklet-protocol.md § Wire types),
+ * with the Java-only members present and empty so that typed Go clients decode it.
  */
 export interface BizModelJson {
   attributes: Record<string, string>;

@@ -1,6 +1,7 @@
 /**
- * The per-identity coordinator and async operations (docs/arklet-api.md; §9 cases
- * 36-42), the bounded op records and the conflicting-async deviation, and responsiveness during installs.
+ * The per-identity coordinator and async operations (docs/reference/arklet-protocol.md § Concurrency,
+ * § Async operations; conformance cases 36-42), the bounded op records and the conflicting-async deviation,
+ * and responsiveness during installs.
  */
 import { BizOpsCoordinator, OpRecordStore } from '@nodeark/arklet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

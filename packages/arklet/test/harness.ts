@@ -120,7 +120,10 @@ export function expectKeys(obj: unknown, keys: string[]): void {
   expect(Object.keys(obj as object).sort()).toEqual([...keys].sort());
 }
 
-/** Asserts a `CMD_PROCESS_INTERNAL_ERROR` envelope with exactly this message (§1.5). */
+/**
+ * Asserts a `CMD_PROCESS_INTERNAL_ERROR` envelope with exactly this message
+ * (docs/reference/arklet-protocol.md § Outcome matrix).
+ */
 export function expectInternalError(a: Answer, message: string | RegExp): void {
   expect(a.status).toBe(200);
   expectKeys(a.json, ['code', 'errorStackTrace', 'message']);

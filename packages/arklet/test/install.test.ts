@@ -1,7 +1,7 @@
 /**
- * installBiz (docs/arklet-api.md; §9 cases 8-20): validation order and messages, type checks,
- * the identity read from the bundle, results, strategies, REPEAT_BIZ and the idempotent re-install, start
- * failures, and args/envs reaching the module.
+ * installBiz (docs/reference/arklet-protocol.md § installBiz; conformance cases 8-20): validation order and
+ * messages, type checks, the identity read from the bundle, results, strategies, REPEAT_BIZ and the idempotent
+ * re-install, start failures, and args/envs reaching the module.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

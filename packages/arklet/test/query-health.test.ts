@@ -1,6 +1,7 @@
 /**
- * queryAllBiz and health (docs/arklet-api.md; §9 cases 26-35): listing, input handling,
- * health types, metrics, biz/plugin lookups, the cpu/jvm maps and custom indicators.
+ * queryAllBiz and health (docs/reference/arklet-protocol.md § queryAllBiz, § Health assembly; conformance
+ * cases 26-35): listing, input handling, health types, metrics, biz/plugin lookups, the cpu/jvm maps and
+ * custom indicators.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_ID, expectInternalError, expectKeys, expectOutput, fixtureUrl, MASTER, startHarness, type Harness } from './harness.js';
@@ -162,7 +163,8 @@ describe('§9 health', () => {
       code: 'FAILED',
       message: 'can not find plugin',
     });
-    // As in Java, a bizName without a type is also looked up as a plugin name (§4.2).
+    // As in Java, a bizName without a type is also looked up as a plugin name
+    // (docs/reference/arklet-protocol.md § Health assembly).
     expect((await h.post('health', { bizName: 'hello' })).json.message).toBe('can not find plugin');
     // Java runs the biz and the plugin lookups; the plugin error, set last, is the one answered.
     expect((await h.post('health', { bizName: 'no-such-biz' })).json).toEqual({ baseIdentity: BASE_ID, code: 'FAILED', message: 'can not find plugin' });

@@ -1,6 +1,6 @@
 /**
- * Custom commands (docs/arklet-api.md registration; §9 cases 43-44) and batchInstallBiz (§3.8;
- * §9 cases 45-48).
+ * Custom commands (docs/reference/arklet-protocol.md § Custom commands; conformance cases 43-44) and batchInstallBiz
+ * (§ batchInstallBiz; conformance cases 45-48).
  */
 import { Type } from '@sinclair/typebox';
 import { validationError } from '@nodeark/arklet';

@@ -1,6 +1,7 @@
 /**
- * Transport conformance (docs/arklet-api.md cases 1-7) against a real server: methods,
- * command mapping, envelopes, malformed bodies, the 1 MiB limit, headers, baseIdentity, port selection.
+ * Transport conformance (docs/reference/arklet-protocol.md § Transport, § Outcome matrix; conformance cases
+ * 1-7) against a real server: methods, command mapping, envelopes, malformed bodies, the 1 MiB limit, headers,
+ * baseIdentity, port selection.
  */
 import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';

@@ -1,6 +1,6 @@
 /**
- * uninstallBiz and switchBiz (docs/arklet-api.md; §9 cases 21-25), the master biz, and the
- * NOT_FOUND_BIZ deviation.
+ * uninstallBiz and switchBiz (docs/reference/arklet-protocol.md § uninstallBiz, § switchBiz; conformance
+ * cases 21-25), the master biz, and the NOT_FOUND_BIZ deviation.
  */
 import { createArklet } from '@nodeark/arklet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,7 +158,8 @@ describe('uninstallBiz', () => {
     expect(await installed(h)).toEqual(['hello:1.0.0', 'hello:2.0.0']);
     const b = await h.post('uninstallBiz', { bizName: 'hello', bizVersion: '2.0.0' });
     expect(b.json.data).toEqual({ code: 'SUCCESS', message: 'Uninstall biz: hello:2.0.0 success.' });
-    // No other version is re-activated automatically (§7): nothing serves /hello now.
+    // No other version is re-activated automatically (docs/reference/arklet-protocol.md § uninstallBiz):
+    // nothing serves /hello now.
     expect((await h.moduleGet('/hello/')).status).toBe(404);
     expect((await h.post('queryAllBiz', {})).json.data.map((b: { bizState: string }) => b.bizState)).toEqual(['deactivated']);
   });

@@ -1,7 +1,8 @@
 /**
  * Static deployment: the modules in `com.alipay.sofa.ark.static.biz.dir` are installed at startup, grouped
- * by `priority` ascending, each group concurrently (Java `StaticBatchInstallEventListener`, spec
- *). Any failure fails startup, as in Java ("batch deploy failed!").
+ * by `priority` ascending, each group concurrently (Java `StaticBatchInstallEventListener`; the grouping of
+ * docs/reference/arklet-protocol.md § batchInstallBiz). Any failure fails startup, as in Java
+ * ("batch deploy failed!").
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

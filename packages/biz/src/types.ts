@@ -7,7 +7,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** Health status vocabulary shared with Spring Boot Actuator (docs/health.md). */
+/** Health status vocabulary shared with Spring Boot Actuator (docs/reference/health-semantics.md § Status model). */
 export type HealthStatus = 'UP' | 'DOWN' | 'OUT_OF_SERVICE' | 'UNKNOWN' | (string & {});
 
 /** What a health indicator returns. `details` is free-form JSON. */

@@ -1,5 +1,5 @@
 /**
- * A typed client of the Arklet HTTP API (docs/arklet-api.md) over undici. Each command is a
+ * A typed client of the Arklet HTTP API (docs/reference/arklet-protocol.md) over undici. Each command is a
  * `POST /<command>` with a JSON body; the answer is always HTTP 200 with an envelope whose `code` says how
  * it went. The client therefore resolves with the envelope for every command outcome (SUCCESS,
  * FAILED, CMD_NOT_FOUND, CMD_PROCESS_INTERNAL_ERROR) and throws only when there is no envelope: the Arklet

@@ -1,6 +1,6 @@
 /**
- * The Arklet wire contract as the client sees it (docs/arklet-api.md). These are plain JSON
- * shapes; the client does not depend on the server packages.
+ * The Arklet wire contract as the client sees it (docs/reference/arklet-protocol.md § Wire types). These are
+ * plain JSON shapes; the client does not depend on the server packages.
  */
 
 /** sofa-ark biz states, lowercase on the HTTP wire. */

@@ -1,13 +1,13 @@
 /**
  * Public types of the runtime: states, records, snapshots, requests, results and events.
- * Vocabulary from docs/module-contract.md.md
+ * Vocabulary from docs/module-contract.md § Lifecycle and docs/reference/arklet-protocol.md § Wire types.
  */
 import type { HealthResult } from '@nodeark/biz';
 
-/** sofa-ark biz states, lowercase as on the Arklet HTTP wire (docs/arklet-api.md). */
+/** sofa-ark biz states, lowercase as on the Arklet HTTP wire (docs/reference/arklet-protocol.md § Wire types). */
 export type BizState = 'unresolved' | 'resolved' | 'activated' | 'deactivated' | 'broken' | 'stopped';
 
-/** Display reasons of `BizStateRecord` over HTTP (docs/arklet-api.md). */
+/** Display reasons of `BizStateRecord` over HTTP (docs/reference/arklet-protocol.md § Wire types). */
 export type BizStateReason =
   | 'Created'
   | 'Started'
@@ -58,7 +58,7 @@ export interface BizSnapshot {
   installTime: number;
 }
 
-/** Arklet `installStrategy` values (docs/arklet-api.md). */
+/** Arklet `installStrategy` values (docs/reference/arklet-protocol.md § installBiz). */
 export type InstallStrategy = 'installOnly' | 'uninstallThenInstall';
 
 /** What an admission check sees of a module about to be installed (its manifest's identity and path). */
@@ -87,7 +87,7 @@ export interface InstallRequest {
   integrity?: string;
 }
 
-/** sofa-ark `ClientResponse.code` (docs/arklet-api.md). */
+/** sofa-ark `ClientResponse.code` (docs/reference/arklet-protocol.md § ArkClientResponse codes). */
 export type OperationCode = 'SUCCESS' | 'FAILED' | 'REPEAT_BIZ' | 'NOT_FOUND_BIZ' | 'ILLEGAL_STATE_BIZ';
 
 /** The result of install / uninstall / switch, in sofa-ark terms. Unexpected failures are thrown instead. */

@@ -1,6 +1,6 @@
 /**
- * `BaseMetadata` / `BaseStatus`: what a base announces to ModuleController v2 (docs/kubernetes.md
- *, docs/arklet-api.md). Keys are written in alphabetical order, as the Java Arklet's
+ * `BaseMetadata` / `BaseStatus`: what a base announces to ModuleController v2 (docs/reference/module-controller.md
+ * § BaseStatus and BaseMetadata). Keys are written in alphabetical order, as the Java Arklet's
  * fastjson writes them; ModuleController decodes them by name, so the order is cosmetic.
  *
  * How ModuleController uses each field: `identity` → Node `vnode.<identity>.<env>` (so it must be a
@@ -82,8 +82,8 @@ export const MAX_IDENTITY_LENGTH = 200;
 
 /**
  * Makes `raw` usable as the `<identity>` of the Node name `vnode.<identity>.<env>` (a DNS subdomain,
- * docs/kubernetes.md): lower-cased; every character outside `[a-z0-9.-]` becomes `-`; each
- * dot-separated label is trimmed of leading/trailing `-` and cut to 63 characters; empty labels are
+ * docs/reference/module-controller.md § Base identity): lower-cased; every character outside `[a-z0-9.-]`
+ * becomes `-`; each dot-separated label is trimmed of leading/trailing `-` and cut to 63 characters; empty labels are
  * dropped; the whole is cut to {@link MAX_IDENTITY_LENGTH}. An IPv4 address or a pod name is unchanged.
  * Returns `''` when nothing usable is left.
  */

@@ -1,8 +1,9 @@
 /**
- * The configuration keys of the tunnels (Java Arklet names where one exists, docs/arklet-api.md
- * and) and their mapping to {@link HeartbeatOptions} / {@link MqttTunnelOptions}. The base's
- * config schema declares these keys; {@link heartbeatOptionsFromConfig} and {@link mqttOptionsFromConfig}
- * turn resolved values into options, so the wiring in the base is two calls.
+ * The configuration keys of the tunnels (Java Arklet names where one exists;
+ * docs/reference/module-controller.md § HTTP tunnel: heartbeat and § MQTT tunnel) and their mapping to
+ * {@link HeartbeatOptions} / {@link MqttTunnelOptions}. The base's config schema declares these keys;
+ * {@link heartbeatOptionsFromConfig} and {@link mqttOptionsFromConfig} turn resolved values into options, so
+ * the wiring in the base is two calls.
  */
 import type { HeartbeatOptions, ArkletLike } from './heartbeat.js';
 import type { TunnelLogger } from './logger.js';

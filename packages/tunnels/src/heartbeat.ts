@@ -1,6 +1,6 @@
 /**
- * The HTTP heartbeat tunnel to ModuleController v2 (docs/kubernetes.md;
- * docs/arklet-api.md): `POST <endpoint>/heartbeat` with the `BaseStatus` JSON, at once
+ * The HTTP heartbeat tunnel to ModuleController v2 (docs/reference/module-controller.md § HTTP tunnel: heartbeat):
+ * `POST <endpoint>/heartbeat` with the `BaseStatus` JSON, at once
  * and then every 12 s (Java `HeartBeatScheduledMission`), with state `activated`; a final `deactivated`
  * heartbeat on graceful stop (Java never sends one; ModuleController's own mock base does, and it turns a
  * ~60 s teardown into ~3 s). The controller then calls the Arklet back at `http://<localIP>:<port>`.
@@ -9,10 +9,10 @@
  * first failure and at most once a minute after, an info line on recovery) and retried with exponential
  * backoff (1 s, 2 s, 4 s, … capped at the interval) instead of waiting a whole interval.
  *
- * Optional (`queryBaseline` / TS-REC): `POST <endpoint>/queryBaseline` with
- * the `BaseMetadata` once the controller is reachable; the returned `BizModel[]` is installed through the
- * Arklet's `batchInstallBiz`. Mind the orphan rule: modules that no pod declares are uninstalled by
- * the controller's next `queryAllBiz` poll.
+ * Optional (`queryBaseline`, docs/reference/module-controller.md § Baseline): `POST <endpoint>/queryBaseline`
+ * with the `BaseMetadata` once the controller is reachable; the returned `BizModel[]` is installed through the
+ * Arklet's `batchInstallBiz`. Mind the orphan rule (§ Pods and modules): modules that no pod declares are
+ * uninstalled by the controller's next `queryAllBiz` poll.
  */
 import { createRequire } from 'node:module';
 // undici is loaded when a heartbeat starts: a base without ModuleController never needs it at start.

@@ -1,7 +1,7 @@
 /**
- * `@nodeark/tunnels`: the ModuleController v2 tunnels of a nodeark base (docs/kubernetes.md,
- * docs/arklet-api.md): the HTTP heartbeat (`startHeartbeat`) and the MQTT tunnel
- * (`startMqttTunnel`), the `BaseStatus` builders, and the configuration keys. See `docs/kubernetes.md`.
+ * `@nodeark/tunnels`: the ModuleController v2 tunnels of a nodeark base (docs/reference/module-controller.md):
+ * the HTTP heartbeat (`startHeartbeat`) and the MQTT tunnel (`startMqttTunnel`), the `BaseStatus` builders, and
+ * the configuration keys. See `docs/kubernetes.md`.
  * @packageDocumentation
  */
 export {

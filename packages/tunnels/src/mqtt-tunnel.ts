@@ -1,6 +1,6 @@
 /**
  * The MQTT tunnel to ModuleController v2, wire-compatible with the Java Arklet's `arklet-tunnel-mqtt`
- * (docs/arklet-api.md, docs/kubernetes.md). Topics (`<p>` = `koupleless_<env>`,
+ * (docs/reference/module-controller.md § MQTT tunnel). Topics (`<p>` = `koupleless_<env>`,
  * `<id>` = the base identity):
  *
  * | direction | topic | QoS | payload |
@@ -125,7 +125,10 @@ export interface MqttTunnel {
 /** Java `HeartBeatScheduledTask` period. */
 export const DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS = 10_000;
 
-/** The Java `StateChangeReason` enum name of each display text (docs/arklet-api.md). */
+/**
+ * The Java `StateChangeReason` enum name of each display text (docs/reference/arklet-protocol.md § Wire types;
+ * docs/reference/module-controller.md § MQTT tunnel).
+ */
 export const REASON_ENUM_NAMES: Readonly<Record<string, string>> = {
   Created: 'CREATED',
   Started: 'STARTED',

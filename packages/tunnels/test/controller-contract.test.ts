@@ -1,8 +1,9 @@
 /**
- * Contract tests: a real nodeark base (`createBase`, its Arklet, the HTTP heartbeat of this package) driven
- * by the ModuleController v2 **simulator** in `./simulator` (a TypeScript port of the controller's HTTP
- * tunnel and virtual-kubelet rules — not the real controller, see simulator/README.md), for the acceptance
- * cases 39-52 of docs/kubernetes.md and the base checklist of §2.1.
+ * Contract tests: a real nodeark base (`createBase`, its Arklet, the HTTP heartbeat of this package) driven by
+ * the ModuleController v2 **simulator** in `./simulator` (a TypeScript port of the controller's HTTP tunnel and
+ * virtual-kubelet rules — not the real controller, see simulator/README.md), for the contract cases 39-52 and
+ * the base checklist of docs/reference/module-controller.md (§ Contract cases, § Base checklist; the `§` names
+ * in comments below are sections of that page).
  *
  * Timers run at 1/20 of the real ones (health every 500 ms instead of 10 s, unreachable after 1.25 s
  * instead of 25 s, dead after 3 s instead of 60 s, heartbeat every 600 ms instead of 12 s).
@@ -138,7 +139,8 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
       port: w.base.arklet.port,
       state: 'activated',
     });
-    // The heartbeat identity is the Arklet's baseIdentity (arklet-protocol §9 case 7).
+    // The heartbeat identity is the Arklet's baseIdentity (docs/reference/arklet-protocol.md § Base identity,
+    // conformance case 7).
     expect((await w.base.arklet.execute('queryAllBiz', {})).baseIdentity).toBe('b1');
   });
 
@@ -150,7 +152,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     for (const c of [...health, ...query]) {
       expect(c.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${w.base.arklet.port}/(health|queryAllBiz)$`));
       expect(c.body).toBe('{}');
-      expect(c.contentType).toContain('text/plain'); // the base does not insist on JSON (§1.4)
+      expect(c.contentType).toContain('text/plain'); // the base does not insist on JSON (§ What the controller calls on the base)
     }
     // Each interval counted from the end of the previous call: gaps ≈ 500 ms (health) / 750 ms (queryAllBiz).
     const gaps = (cs: ArkCall[]): number[] => cs.slice(1).map((c, i) => c.at - cs[i]!.at);
@@ -195,7 +197,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
         JSON.stringify({ bizName: 'biz2', bizVersion: '0.0.1', bizUrl: jarTgz }),
       ].sort(),
     );
-    // SUCCESS came back only once the modules were really serving (§1.4: "only when really started").
+    // SUCCESS came back only once the modules were really serving (§ What the controller calls on the base).
     for (const c of installs) expect(c.response).toMatchObject({ code: 'SUCCESS', baseIdentity: 'b41', data: { code: 'SUCCESS' } });
     expect(await (await fetch(`${w.base.url}/biz1/hello`)).json()).toEqual({ biz: 'biz1:0.0.1', path: '/hello' });
     expect(await (await fetch(`${w.base.url}/biz2/`)).json()).toEqual({ biz: 'biz2:0.0.1', path: '/' });
@@ -242,8 +244,9 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
   });
 
   it('case 44: a module the base reports DEACTIVATED with a newer changeTime turns its pod Running/Ready=False', async () => {
-    // The faithful second-of-minute filter (§1.6) can drop this transition near a minute boundary; the
-    // monotonic filter makes the test deterministic. The filter itself is unit-tested in simulator.test.ts.
+    // The faithful second-of-minute filter (§ Container and pod status) can drop this transition near a minute
+    // boundary; the monotonic filter makes the test deterministic. The filter itself is unit-tested in
+    // simulator.test.ts.
     const w = await world('b44', { changeTimeFilter: 'monotonic' });
     w.api.createPod(modulePod({ name: 'v1', nodeName: w.nodeName, containers: [moduleContainer('biz1', '0.0.1', bundles.at('biz1-0.0.1-ark-biz.jar'))] }));
     await waitPod(w.api, 'v1', runningReady, WAIT, 'v1 Ready');
@@ -421,7 +424,7 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     expect(durations[Math.floor(durations.length / 2)]).toBeLessThan(200);
     const last = after('queryAllBiz')[0]!.response.data as Array<{ bizName: string }>;
     expect(last.map((b) => b.bizName).sort()).toEqual(['biz1', 'biz2', 'stray']); // modules only, no master biz
-    // Idempotent install of an activated identity (the controller re-sends installs, §1.7).
+    // Idempotent install of an activated identity (the controller re-sends installs, § The virtual node).
     const again = await w.base.arklet.execute('installBiz', { bizName: 'biz1', bizVersion: '0.0.1', bizUrl: bundles.at('biz1-0.0.1-ark-biz.jar') });
     expect(again.code).toBe('SUCCESS');
     expect(w.base.base.runtime.list()).toHaveLength(3);
@@ -454,7 +457,8 @@ describe('ModuleController v2 (simulated) drives a nodeark base over the HTTP tu
     expect(installed).toEqual(['biz1:0.0.1']);
     const q = mc.received.find((r) => r.path === '/queryBaseline')!;
     expect(JSON.parse(q.body)).toEqual({ clusterName: 'default', identity: 'b19', name: 'base', version: '1.0.0' });
-    // §1.5 orphan rule, as the spec warns: no pod declares biz1 on this node, so the controller removes it.
+    // The orphan rule (§ Pods and modules), as § Baseline warns: no pod declares biz1 on this node, so the
+    // controller removes it.
     await waitFor(() => callsOf(mc, 'uninstallBiz').length > 0, WAIT, 'the orphan uninstall');
     await waitFor(() => base.base.runtime.list().length === 0, WAIT, 'biz1 removed');
   });

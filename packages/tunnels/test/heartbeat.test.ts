@@ -1,7 +1,7 @@
 /**
- * The HTTP heartbeat on its own (docs/kubernetes.md; docs/arklet-api.md,
- * §11.1), against a recording HTTP server standing in for the controller's `/heartbeat`: payload, cadence,
- * retries with backoff and logs, the final `deactivated` heartbeat, queryBaseline, options and identity.
+ * The HTTP heartbeat on its own (docs/reference/module-controller.md § HTTP tunnel: heartbeat), against a
+ * recording HTTP server standing in for the controller's `/heartbeat`: payload, cadence, retries with backoff
+ * and logs, the final `deactivated` heartbeat, queryBaseline, options and identity.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,7 +98,8 @@ describe('startHeartbeat', () => {
     expect(first.method).toBe('POST');
     expect(first.path).toBe('/heartbeat'); // trailing slash of the endpoint stripped
     expect(first.contentType).toBe('application/json');
-    // Java's fastjson order, and the exact field set of §1.2 / arklet-protocol §5.2.
+    // Java's fastjson order, and the exact field set of docs/reference/module-controller.md
+    // § BaseStatus and BaseMetadata.
     expect(first.raw).toBe(
       JSON.stringify({
         baseMetadata: { clusterName: 'default', identity: '10.1.2.3', name: 'base', version: '2.0.0' },

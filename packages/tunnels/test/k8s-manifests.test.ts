@@ -311,7 +311,8 @@ describe('examples/k8s manifests (offline schema check, not a cluster)', () => {
           expect.objectContaining({ key: 'schedule.koupleless.io/node-env', value: ENV, effect: 'NoExecute' }),
         ]),
       );
-      // Selects nodeark vnodes by the labels the heartbeat sets (§1.2).
+      // Selects nodeark vnodes by the labels the heartbeat sets
+      // (docs/reference/module-controller.md § The virtual node).
       const sel = m.spec['nodeSelector'] as Record<string, string> | undefined;
       const terms = m.spec['affinity']?.['nodeAffinity']?.['requiredDuringSchedulingIgnoredDuringExecution']?.['nodeSelectorTerms'] as Obj[] | undefined;
       const wanted = (key: string): string | undefined =>
@@ -323,7 +324,8 @@ describe('examples/k8s manifests (offline schema check, not a cluster)', () => {
     const dep = modules.find((m) => m.doc.obj['kind'] === 'Deployment')!;
     const anti = dep.spec['affinity']['podAntiAffinity']['requiredDuringSchedulingIgnoredDuringExecution'] as Obj[];
     expect(anti.some((a) => a['topologyKey'] === 'kubernetes.io/hostname' && selectorMatches(a['labelSelector']['matchLabels'], dep.labels))).toBe(true);
-    // Baseline (§1.9): the Deployment carries the env label and the cluster name.
+    // Baseline (docs/reference/module-controller.md § Baseline): the Deployment carries the env label and the
+    // cluster name.
     const depMeta = dep.doc.obj['metadata']['labels'];
     expect(depMeta['virtual-kubelet.koupleless.io/env']).toBe(ENV);
     expect(depMeta['base.koupleless.io/cluster-name']).toBe(cluster);

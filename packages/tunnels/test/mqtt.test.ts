@@ -2,7 +2,7 @@
  * The MQTT tunnel against a real broker started by the test on a free 127.0.0.1 port: Mosquitto when it is
  * installed, otherwise Aedes from the npm registry (`NODEARK_MQTT_BROKER=mosquitto|aedes` forces one; CI
  * runs this file against both). Checks every topic, QoS, envelope and payload of the Arklet MQTT tunnel
- * (docs/kubernetes.md) with a raw
+ * (docs/reference/module-controller.md § MQTT tunnel) with a raw
  * MQTT client in the controller's seat, reconnects after a broker crash, and runs the simulated
  * ModuleController v2 MQTT tunnel end to end against a real base.
  */
@@ -120,7 +120,7 @@ describe('MQTT tunnel against a real broker', () => {
     const obs = await observer('koupleless_dev/m2/base/#');
     const { log } = await baseWithTunnel('m2');
     const cmd = (name: string, body: unknown): void => {
-      // The controller publishes its commands retained at QoS 0 (§1.11).
+      // The controller publishes its commands retained at QoS 0 (docs/reference/module-controller.md § MQTT tunnel).
       obs.client.publish(`koupleless_dev/m2/${name}`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 0, retain: true });
     };
     const next = (suffix: string, n: number): Promise<Msg> =>
@@ -174,7 +174,7 @@ describe('MQTT tunnel against a real broker', () => {
     expect(batch.json.data).toMatchObject({ command: 'batchInstallBiz', response: { code: 'SUCCESS', data: { code: 'SUCCESS' } } });
     expect(batch.json.data.response.data.bizUrlToResponse[fixtureUrl('stray')].bizInfos[0].bizState).toBe('ACTIVATED');
 
-    cmd('switchBiz', { bizName: 'stray', bizVersion: '9.9' }); // not reachable over MQTT (§6)
+    cmd('switchBiz', { bizName: 'stray', bizVersion: '9.9' }); // not reachable over MQTT (docs/reference/module-controller.md § MQTT tunnel)
     await waitFor(() => log.find('warn', 'unsupported command switchBiz'), WAIT, 'the unsupported-command log');
     expect(obs.msgs.filter((m) => m.topic.endsWith('/switchBiz'))).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
  * Unit tests of the ModuleController v2 simulator's rules (`simulator/rules.ts`) against the numbers and
- * tables of docs/kubernetes.md: if the simulator drifts from the spec, the contract tests would
+ * tables of docs/reference/module-controller.md: if the simulator drifts from them, the contract tests would
  * prove nothing, so its rules are pinned here.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 /**
- * `batchInstallBiz` (docs/arklet-api.md): install a list of modules by priority group.
+ * `batchInstallBiz` (docs/reference/arklet-protocol.md § batchInstallBiz): install a list of modules by
+ * priority group.
  * 1. every item is validated like installBiz (async forced off); `bizList` is required (`bizList is null`);
  * 2. every bundle is read once to get its priority (and its identity when the item has none); a bundle that
  *    cannot be read fails the whole batch (Java propagates the download error → internal error);

@@ -1,6 +1,6 @@
 /**
- * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, docs/arklet-api.md) and its
- * validation, in Java order: bizName, bizVersion, then requestId when async.
+ * The input of uninstallBiz and switchBiz (Java `ArkBizMeta`, docs/reference/arklet-protocol.md § uninstallBiz)
+ * and its validation, in Java order: bizName, bizVersion, then requestId when async.
  */
 import { assertBizName, assertBizVersion } from '@nodeark/runtime';
 import { builtinInput, isBlank, validationError } from '../input-validation.js';

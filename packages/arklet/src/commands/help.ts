@@ -1,4 +1,4 @@
-/** `help` (docs/arklet-api.md): every registered command as `{desc, id}`; the input is ignored. */
+/** `help` (docs/reference/arklet-protocol.md § help): every registered command as `{desc, id}`; input ignored. */
 import type { AnyObjectSchema, CommandDefinition } from '../command-registry.js';
 import type { CommandModelJson } from '../types.js';
 

@@ -1,5 +1,5 @@
 /**
- * `installBiz` (docs/arklet-api.md): install one module version from a bizUrl.
+ * `installBiz` (docs/reference/arklet-protocol.md § installBiz): install one module version from a bizUrl.
  * SUCCESS → `ofSuccess(ClientResponse)`; any other runtime code → `ofFailed(ClientResponse,
  * "install biz not success!")`; a thrown error (bad input, download, archive, start failure) →
  * `CMD_PROCESS_INTERNAL_ERROR`.

@@ -1,6 +1,6 @@
 /**
- * The installBiz input (docs/arklet-api.md), shared with the items of batchInstallBiz:
- * its TypeBox schema, its validation in Java order with Java messages, and the mapping of a runtime
+ * The installBiz input (docs/reference/arklet-protocol.md § installBiz), shared with the items of
+ * batchInstallBiz: its TypeBox schema, its validation in Java order with Java messages, and the mapping of a runtime
  * install result to the sofa-ark `ClientResponse` data.
  */
 import { assertBizName, assertBizVersion, type InstallRequest, type OperationResult } from '@nodeark/runtime';

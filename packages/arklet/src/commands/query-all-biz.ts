@@ -1,6 +1,7 @@
 /**
- * `queryAllBiz` (docs/arklet-api.md): every installed module version in any state, by priority
- * ascending; the master biz (the base) is not listed (Java skips the `embed main` biz). Input ignored.
+ * `queryAllBiz` (docs/reference/arklet-protocol.md § queryAllBiz): every installed module version in any
+ * state, by priority ascending; the master biz (the base) is not listed (Java skips the `embed main` biz).
+ * Input ignored.
  */
 import { bizInfoJson } from '../biz-json.js';
 import type { AnyObjectSchema, CommandDefinition } from '../command-registry.js';

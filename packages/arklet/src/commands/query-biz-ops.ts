@@ -1,5 +1,5 @@
 /**
- * `queryBizOps` (docs/arklet-api.md): the record of an async operation by requestId.
+ * `queryBizOps` (docs/reference/arklet-protocol.md § queryBizOps): the record of an async operation by requestId.
  * Absent body → `request is null`, blank id → `requestId is blank` (internal errors); unknown or evicted id
  * → FAILED `Not found the corresponding ops record.`
  */

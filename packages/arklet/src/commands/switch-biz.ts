@@ -1,7 +1,7 @@
 /**
- * `switchBiz` (docs/arklet-api.md): make a version the activated one; the previously activated
- * version becomes deactivated and routing flips atomically. Not found → NOT_FOUND_BIZ, a state other than
- * activated/deactivated → ILLEGAL_STATE_BIZ, both as FAILED `switch biz not success!`.
+ * `switchBiz` (docs/reference/arklet-protocol.md § switchBiz): make a version the activated one; the
+ * previously activated version becomes deactivated and routing flips atomically. Not found → NOT_FOUND_BIZ, a
+ * state other than activated/deactivated → ILLEGAL_STATE_BIZ, both as FAILED `switch biz not success!`.
  */
 import type { CommandDefinition } from '../command-registry.js';
 import type { ClientResponseJson } from '../types.js';

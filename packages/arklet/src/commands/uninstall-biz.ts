@@ -1,9 +1,9 @@
 /**
- * `uninstallBiz` (docs/arklet-api.md): unroute → drain → `stop()` → terminate → remove.
+ * `uninstallBiz` (docs/reference/arklet-protocol.md § uninstallBiz): unroute → drain → `stop()` → terminate →
+ * remove.
  * - the master biz name → FAILED, data `{code: FAILED, message: "Master biz must not be uninstalled."}`;
- * - not installed → **SUCCESS** with `data.code` `NOT_FOUND_BIZ` (a deviation listed in docs/arklet-api.md:
- * Java answers FAILED
- *   and ModuleController loops on FAILED);
+ * - not installed → **SUCCESS** with `data.code` `NOT_FOUND_BIZ` (a deviation, docs/reference/arklet-protocol.md
+ *   § Deviations from the Java Arklet: Java answers FAILED and ModuleController loops on FAILED);
  * - any other non-SUCCESS runtime code → FAILED `uninstall biz not success!` with the ClientResponse.
  */
 import type { CommandDefinition } from '../command-registry.js';

@@ -1,7 +1,7 @@
 /**
- * The `cpu` indicator (docs/arklet-api.md, Java `CpuIndicator`), from `os.cpus()` ticks of the
- * whole machine. Like Java, the baseline is taken once when the indicator is created, so the figures are
- * cumulative since the Arklet started. Keys and types exactly as Java:
+ * The `cpu` indicator (docs/reference/arklet-protocol.md § System indicators, Java `CpuIndicator`), from
+ * `os.cpus()` ticks of the whole machine. Like Java, the baseline is taken once when the indicator is created,
+ * so the figures are cumulative since the Arklet started. Keys and types exactly as Java:
  * - `count` (integer): logical processors;
  * - `type` (string): the CPU model name;
  * - `total used (%)`: like Java, the raw sum of all tick deltas (here in milliseconds), not a percentage;

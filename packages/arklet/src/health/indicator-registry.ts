@@ -1,5 +1,6 @@
 /**
- * System health indicators (docs/arklet-api.md `Indicator`, Java `HealthService.registerIndicator`):
+ * System health indicators (docs/reference/arklet-protocol.md § System indicators; Java `Indicator`,
+ * `HealthService.registerIndicator`):
  * the built-in `cpu` and `jvm` plus custom ones, each reported under its id. A custom indicator that throws
  * or exceeds its timeout reports `{"error": "<message>"}` instead of failing the whole health command.
  */

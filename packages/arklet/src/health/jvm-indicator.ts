@@ -1,8 +1,8 @@
 /**
- * The `jvm` indicator (docs/arklet-api.md, Java `JvmIndicator`). The keys keep their Java names
- * (typed Go clients such as ModuleController and arkctl decode them), the values are the Node
+ * The `jvm` indicator (docs/reference/arklet-protocol.md § System indicators, Java `JvmIndicator`). The keys
+ * keep their Java names (typed Go clients such as ModuleController and arkctl decode them), the values are the Node
  * process's figures. `(M)` values are MiB as floating-point numbers; counts and `java * metaspace` are
- * integers. Mapping (documented in `docs/arklet-api.md`):
+ * integers. Mapping:
  *
  * | key | Node figure |
  * |---|---|

@@ -1,7 +1,8 @@
 /**
  * Evaluates a module's health indicators inside its worker, all concurrently, each bounded by a timeout
- * (docs/health.md and: a slow or hanging indicator yields a defined status with the
- * reason, never a hung request). Aggregation order is Spring's default `DOWN, OUT_OF_SERVICE, UP, UNKNOWN`.
+ * (docs/reference/health-semantics.md § Module health indicators: a slow or hanging indicator yields a defined
+ * status with the reason, never a hung request). Aggregation order is Spring's default
+ * `DOWN, OUT_OF_SERVICE, UP, UNKNOWN`.
  */
 import type { HealthIndicator, HealthResult } from '@nodeark/biz';
 import type { BizHealth } from '../types.js';

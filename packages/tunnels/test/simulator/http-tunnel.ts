@@ -1,7 +1,7 @@
 /**
  * SIMULATOR — ModuleController v2's HTTP tunnel (`MC2:module_tunnels/koupleless_http_tunnel/http_tunnel.go`
- * and `ark_service/ark_service.go`), as recorded in docs/kubernetes.md and
- * docs/arklet-api.md:
+ * and `ark_service/ark_service.go`), as recorded in docs/reference/module-controller.md
+ * § What the controller calls on the base and § Baseline:
  * - server: `POST /heartbeat` (other methods 405; undecodable body 400 with the error text; else 200
  *   `SUCCESS` as text), `POST /queryBaseline` (BaseMetadata → JSON array of BizModel);
  * - client: `POST http://<localIP>:<port>/<command>` to the address of the last heartbeat; `health` and
@@ -121,7 +121,10 @@ export class SimHttpTunnel implements SimTunnel {
     this.nodes.delete(nodeId);
   }
 
-  /** POSTs to the base; resolves with the parsed body, or an error for transport/non-200/non-JSON (§1.4). */
+  /**
+   * POSTs to the base; resolves with the parsed body, or an error for transport/non-200/non-JSON
+   * (docs/reference/module-controller.md § What the controller calls on the base).
+   */
   private async call(nodeId: string, command: string, body: string, contentType: string): Promise<{ ok: true; json: any } | { ok: false; error: Error }> {
     const st = this.nodes.get(nodeId);
     const url = `http://${st?.localIP ?? ''}:${st?.port ?? 1238}/${command}`;

@@ -1,6 +1,7 @@
 /**
- * SIMULATOR of Koupleless ModuleController v2 — a test double of the real peer, not the controller itself.
- * See README.md in this directory for what is ported, from which spec sections, and what is not.
+ * SIMULATOR of Koupleless ModuleController v2 — a test double of the real peer, not the controller itself. See
+ * README.md in this directory for what is ported, from which sections of docs/reference/module-controller.md, and
+ * what is not.
  *
  *   const api = new FakeApiServer();
  *   const mc = await startModuleController({ api, tunnel: { kind: 'http' }, timing: scaledTiming(0.05) });
@@ -32,9 +33,12 @@ export interface ModuleControllerOptions {
   env?: string;
   /** `CLIENT_ID` (the Lease holder). Default `sim-module-controller`. */
   clientId?: string;
-  /** Timers (§1.3). Default: the real ones. */
+  /** Timers (docs/reference/module-controller.md § Controller timers). Default: the real ones. */
   timing?: SimTiming;
-  /** `CheckContainerStatusNeedSync` (§1.6). Default the faithful `second-of-minute`. */
+  /**
+   * `CheckContainerStatusNeedSync` (docs/reference/module-controller.md § Container and pod status). Default the
+   * faithful `second-of-minute`.
+   */
   changeTimeFilter?: ChangeTimeFilter;
 }
 
@@ -93,7 +97,7 @@ export async function startModuleController(o: ModuleControllerOptions): Promise
   };
 }
 
-/** The tolerations every module pod needs (§1.5). */
+/** The tolerations every module pod needs (docs/reference/module-controller.md § The virtual node). */
 export function moduleTolerations(env = 'dev'): Toleration[] {
   return [
     { key: TAINT_VIRTUAL_NODE, operator: 'Equal', value: 'True', effect: 'NoExecute' },

@@ -1,9 +1,9 @@
 /**
- * SIMULATOR — not Kubernetes. A tiny in-memory stand-in for the kube-apiserver objects ModuleController v2
- * touches (Nodes, Leases, Pods, Deployments), with the semantics of an **envtest** apiserver, which is what
- * ModuleController's own suites run against (docs/kubernetes.md): no scheduler, no
- * controller-manager, no kubelet. So: bare Pods are bound by `spec.nodeName`; Deployments never produce
- * Pods (they only feed `/queryBaseline`, §1.9); Pods left on a deleted Node stay.
+ * SIMULATOR — not Kubernetes. A tiny in-memory stand-in for the kube-apiserver objects ModuleController v2 touches
+ * (Nodes, Leases, Pods, Deployments), with the semantics of an **envtest** apiserver, which is what
+ * ModuleController's own suites run against (docs/reference/module-controller.md § The simulator): no scheduler, no
+ * controller-manager, no kubelet. So: bare Pods are bound by `spec.nodeName`; Deployments never produce Pods (they
+ * only feed `/queryBaseline`, docs/reference/module-controller.md § Baseline); Pods left on a deleted Node stay.
  */
 import { EventEmitter } from 'node:events';
 
@@ -179,7 +179,8 @@ export class FakeApiServer extends EventEmitter<ApiEvents> {
 
   patchPodStatus(pod: Pod, status: Pod['status']): void {
     if (this.getPod(pod.metadata.name, pod.metadata.namespace) !== pod) return;
-    // Status patches only go through while the pod is not Succeeded/Failed (§1.6, vk `shouldSkipPodStatusUpdate`).
+    // Status patches only go through while the pod is not Succeeded/Failed (vk `shouldSkipPodStatusUpdate`;
+    // docs/reference/module-controller.md § Container and pod status).
     if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') return;
     pod.status = status;
     this.emit('podStatus', pod);

@@ -1,6 +1,6 @@
 /**
  * SIMULATOR — ModuleController v2's MQTT tunnel (`MC2:module_tunnels/koupleless_mqtt_tunnel/mqtt_tunnel.go`),
- * as recorded in docs/kubernetes.md and docs/arklet-api.md:
+ * as recorded in docs/reference/module-controller.md § MQTT tunnel:
  * - client id `<MQTT_CLIENT_PREFIX>@@@<CLIENT_ID>`, clean session, keep-alive 3 min, auto-reconnect;
  * - subscribes `koupleless_<env>/+/base/heart` and `…/+/base/queryBaseline` (QoS 1), and per vnode
  *   `base/health`, `base/simpleBiz`, `base/biz`, `base/bizOperation`, `base/batchInstallBizResponse`;

@@ -1,11 +1,11 @@
 /**
- * SIMULATOR — the pure rules of ModuleController v2 and virtual-kubelet v0.3.10, ported from the behaviour
- * recorded in docs/kubernetes.md (section numbers below). Each function names the Go function it
- * stands in for. Nothing here talks to a network.
+ * SIMULATOR — the pure rules of ModuleController v2 and virtual-kubelet v0.3.10, ported from the behaviour recorded
+ * in docs/reference/module-controller.md (sections named below). Each function names the Go function it stands in
+ * for. Nothing here talks to a network.
  */
 import type { Container, ContainerStatus, Deployment, Node, Pod, PodCondition, PodPhase, Taint } from './k8s.js';
 
-/* --------------------------------------------------------------------------------- labels (§1.2, §1.5) */
+/* ------------------------------------------------------- labels (§ The virtual node, § Pods and modules) */
 export const LABEL_COMPONENT = 'virtual-kubelet.koupleless.io/component';
 export const LABEL_ENV = 'virtual-kubelet.koupleless.io/env';
 export const LABEL_BASE_NAME = 'base.koupleless.io/name';
@@ -19,7 +19,7 @@ export const TAINT_NODE_ENV = 'schedule.koupleless.io/node-env';
 export const COMPONENT_VNODE = 'vnode';
 export const COMPONENT_MODULE = 'module';
 
-/** The Go `model.BaseMetadata` / `model.BaseStatus` (§1.2). */
+/** The Go `model.BaseMetadata` / `model.BaseStatus` (§ BaseStatus and BaseMetadata). */
 export interface SimBaseMetadata {
   identity: string;
   name: string;
@@ -34,14 +34,17 @@ export interface SimBaseStatus {
   state: string;
 }
 
-/** arkctl `BizModel` (fields omitempty, §1.4). */
+/** arkctl `BizModel` (fields omitempty, § What the controller calls on the base). */
 export interface SimBizModel {
   bizName?: string;
   bizVersion?: string;
   bizUrl?: string;
 }
 
-/** vk `BizStatusData` / container status data: what a biz status from the base becomes (§1.4, §1.6). */
+/**
+ * vk `BizStatusData` / container status data: what a biz status from the base becomes
+ * (§ What the controller calls on the base, § Container and pod status).
+ */
 export interface BizStatusData {
   /** `bizName:bizVersion`. */
   key: string;
@@ -54,23 +57,26 @@ export interface BizStatusData {
   message: string;
 }
 
-/** vk `FormatNodeName`: `vnode.<identity>.<env>` (§1.2). */
+/** vk `FormatNodeName`: `vnode.<identity>.<env>` (§ The virtual node). */
 export function formatNodeName(identity: string, env: string): string {
   return `vnode.${identity}.${env}`;
 }
 
-/** vk `ExtractNodeIDFromNodeName`: strips `vnode.` and the last `.<env>` segment, re-joining on `.` (§1.2). */
+/**
+ * vk `ExtractNodeIDFromNodeName`: strips `vnode.` and the last `.<env>` segment, re-joining on `.`
+ * (§ Base identity).
+ */
 export function extractNodeId(nodeName: string): string {
   const parts = nodeName.split('.');
   return parts.slice(1, -1).join('.');
 }
 
-/** MC `GetBizIdentity` (§1.5). */
+/** MC `GetBizIdentity` (§ Pods and modules). */
 export function bizKey(name: string, version: string): string {
   return `${name}:${version}`;
 }
 
-/** MC `GetBizVersionFromContainer`: only a literal `value` of `BIZ_VERSION` (§1.5). */
+/** MC `GetBizVersionFromContainer`: only a literal `value` of `BIZ_VERSION` (§ Pods and modules). */
 export function bizVersionOf(c: Container): string {
   return c.env?.find((e) => e.name === 'BIZ_VERSION')?.value ?? '';
 }
@@ -85,17 +91,17 @@ export function containerToBizModel(c: Container): SimBizModel {
   return m;
 }
 
-/** vk `FillPodKey` / `GetPodStatus`: only containers whose image contains `.jar` count (§1.5). */
+/** vk `FillPodKey` / `GetPodStatus`: only containers whose image contains `.jar` count (§ Pods and modules). */
 export function isJarContainer(c: Container): boolean {
   return c.image.includes('.jar');
 }
 
-/** vpod predicate: the module label and a non-empty `spec.nodeName` (§1.5). */
+/** vpod predicate: the module label and a non-empty `spec.nodeName` (§ Pods and modules). */
 export function isModulePod(p: Pod): boolean {
   return p.metadata.labels?.[LABEL_COMPONENT] === COMPONENT_MODULE && !!p.spec.nodeName;
 }
 
-/** vk `buildNode` (§1.2): labels, taints, addresses, `pods: 65535`, healthy conditions. */
+/** vk `buildNode` (§ The virtual node): labels, taints, addresses, `pods: 65535`, healthy conditions. */
 export function buildNode(status: SimBaseStatus, env: string): Node {
   const m = status.baseMetadata;
   const labels: Record<string, string> = {
@@ -134,8 +140,9 @@ export function buildNode(status: SimBaseStatus, env: string): Node {
 }
 
 /**
- * MC `ConvertHealthDataToNodeStatus` (§1.4): memory capacity = `java max metaspace` (bytes → `Ki`),
- * allocatable = max − committed; `-1` leaves a figure unset; absent keys decode as 0.
+ * MC `ConvertHealthDataToNodeStatus` (§ What the controller calls on the base): memory capacity =
+ * `java max metaspace` (bytes → `Ki`), allocatable = max − committed; `-1` leaves a figure unset; absent keys
+ * decode as 0.
  */
 export function memoryFromHealth(jvm: Record<string, unknown> | undefined): { capacity?: string; allocatable?: string } {
   const int = (k: string): number => {
@@ -159,8 +166,8 @@ export interface SimArkBizInfo {
 }
 
 /**
- * MC `TranslateBizInfosToContainerStatuses` (§1.4): the record with the largest `changeTime` supplies the
- * change time, reason and message; without records, the query time.
+ * MC `TranslateBizInfosToContainerStatuses` (§ What the controller calls on the base): the record with the largest
+ * `changeTime` supplies the change time, reason and message; without records, the query time.
  */
 export function bizInfoToStatus(b: SimArkBizInfo, now: number): BizStatusData {
   let latest: { changeTime: number; reason: string; message: string } | undefined;
@@ -175,7 +182,7 @@ export function bizInfoToStatus(b: SimArkBizInfo, now: number): BizStatusData {
   };
 }
 
-/** vk `ConvertBizStatusToContainerStatus` (§1.6). */
+/** vk `ConvertBizStatusToContainerStatus` (§ Container and pod status). */
 export function toContainerStatus(c: Container, s: BizStatusData | undefined): ContainerStatus {
   const base = { name: c.name, image: c.image };
   switch (s?.state) {
@@ -197,7 +204,10 @@ export function toContainerStatus(c: Container, s: BizStatusData | undefined): C
   }
 }
 
-/** vk `GetPodStatus` (§1.6): phase and Ready from the `.jar` containers; `podIP` is the base `localIP`. */
+/**
+ * vk `GetPodStatus` (§ Container and pod status): phase and Ready from the `.jar` containers; `podIP` is the
+ * base `localIP`.
+ */
 export function podStatusOf(pod: Pod, statuses: Map<string, BizStatusData>, localIP: string): Pod['status'] {
   const jars = pod.spec.containers.filter(isJarContainer);
   const cs = jars.map((c) => toContainerStatus(c, statuses.get(c.name)));
@@ -220,12 +230,12 @@ export function podStatusOf(pod: Pod, statuses: Map<string, BizStatusData>, loca
   };
 }
 
-/** How a polled status is filtered before it is written (§1.6). */
+/** How a polled status is filtered before it is written (§ Container and pod status). */
 export type ChangeTimeFilter = 'second-of-minute' | 'monotonic';
 
 /**
- * vk `CheckContainerStatusNeedSync` (§1.6): with the faithful `second-of-minute` filter a new status is
- * written only if `newChangeTime.Second() > oldChangeTime.Second()` (seconds field of the minute, 0-59) —
+ * vk `CheckContainerStatusNeedSync` (§ Container and pod status): with the faithful `second-of-minute` filter a new
+ * status is written only if `newChangeTime.Second() > oldChangeTime.Second()` (seconds field of the minute, 0-59) —
  * the quirk that drops some real transitions. `monotonic` compares full times (what the code means to do).
  */
 export function needSync(old: BizStatusData | undefined, next: BizStatusData, filter: ChangeTimeFilter): boolean {
@@ -235,8 +245,8 @@ export function needSync(old: BizStatusData | undefined, next: BizStatusData, fi
 }
 
 /**
- * vk `CallWithRetry` + `DefaultRateLimiter` (§1.4): the delay before retry `n` (n ≥ 1) of a failed
- * `StartBiz`: `n×100 ms` for n < 30, `n²×100 ms` for n < 100, then 1000 s.
+ * vk `CallWithRetry` + `DefaultRateLimiter` (§ What the controller calls on the base): the delay before retry `n`
+ * (n ≥ 1) of a failed `StartBiz`: `n×100 ms` for n < 30, `n²×100 ms` for n < 100, then 1000 s.
  */
 export function retryDelayMs(n: number): number {
   if (n < 30) return n * 100;
@@ -245,7 +255,7 @@ export function retryDelayMs(n: number): number {
 }
 
 /**
- * MC `QueryContainerBaseline` (§1.9): every container of every Deployment labelled `env=<ENV>` whose
+ * MC `QueryContainerBaseline` (§ Baseline): every container of every Deployment labelled `env=<ENV>` whose
  * cluster name (label, then template nodeSelector, then the first value of a required node-affinity term)
  * equals `clusterName`, oldest Deployment first.
  */

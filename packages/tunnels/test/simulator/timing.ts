@@ -1,7 +1,7 @@
 /**
- * SIMULATOR — ModuleController v2 / virtual-kubelet v0.3.10 timers (docs/kubernetes.md,
- * `VK:model/consts.go`) and a scaled copy for tests. The ratios between the timers are what the behaviour
- * depends on, so scaling all of them together keeps the semantics and shortens the wall-clock time.
+ * SIMULATOR — ModuleController v2 / virtual-kubelet v0.3.10 timers (docs/reference/module-controller.md
+ * § Controller timers, `VK:model/consts.go`) and a scaled copy for tests. The ratios between the timers are what the
+ * behaviour depends on, so scaling all of them together keeps the semantics and shortens the wall-clock time.
  */
 export interface SimTiming {
   /** `NodeToFetchHeartBeatInterval`: controller → base `POST /health`. */

@@ -1,35 +1,35 @@
 /**
  * SIMULATOR — the virtual-kubelet side of ModuleController v2 (`VK:vnode_controller/vnode_controller.go`,
- * `VK:provider/*`), as recorded in docs/kubernetes.md It is not the Go code: it is a
- * TypeScript port of the behaviours a base can observe, with the timers injectable (§1.3) so that tests run
- * in seconds. Tunnels (HTTP §1.4, MQTT §1.11) plug in through {@link SimTunnel}, as in the real controller.
+ * `VK:provider/*`), as recorded in docs/reference/module-controller.md (sections named below). It is not the Go
+ * code: it is a TypeScript port of the behaviours a base can observe, with the timers injectable
+ * (§ Controller timers) so that tests run in seconds. Tunnels (HTTP: § What the controller calls on the base;
+ * MQTT: § MQTT tunnel) plug in through {@link SimTunnel}, as in the real controller.
  *
  * Ported behaviours:
- * - base discovery (§1.2): an `ACTIVATED` heartbeat (case-insensitive) creates the vnode (Node + Lease held
- *   by `CLIENT_ID`) if missing and refreshes liveness; any other state closes it at once;
- * - polling (§1.3): `health` every 10 s and `queryAllBiz` every 15 s, each interval counted from the end of
- *   the previous call, starting immediately;
- * - liveness (§1.3): refreshed by ACTIVATED heartbeats and by health replies whose master biz is ACTIVATED;
- *   a health reply with another non-empty state closes the vnode; checked every 3 s; > 25 s silent →
- *   unreachable (pod events ignored); ≥ 60 s → dead (Node and Lease deleted); a closed vnode is shut down
- *   at the next check;
- * - pods (§1.5, §1.7): a module pod bound to the vnode → one `installBiz` per container; SUCCESS →
- *   ACTIVATED at once; non-SUCCESS with HTTP 200 → waiting{reason: code}, never retried; transport error or
- *   non-200 → BROKEN and retried after n×100 ms…; a deleted running pod → `uninstallBiz` per container
- *   (with bizUrl) and force-removal after the grace period; a deleted pod that is not running → removed at
- *   once, then uninstalled;
- * - statuses (§1.6): per container, filtered by `CheckContainerStatusNeedSync` (the second-of-minute quirk
- *   by default); pod phase/Ready from the `.jar` containers; `podIP` = base `localIP`;
- * - orphans (§1.5): a biz that no `.jar` container of a pod on the vnode declares is uninstalled (without
- *   bizUrl) on every poll and after every install/uninstall callback; a failed uninstall of an undeclared
- *   biz re-uninstalls recursively (capped here at {@link MAX_ORPHAN_DEPTH} and recorded, so a test sees the
- *   loop instead of hanging);
- * - vnode start (§1.7 item 2): every pod already bound to the node gets `installBiz` again (controller
+ * - base discovery (§ The virtual node): an `ACTIVATED` heartbeat (case-insensitive) creates the vnode (Node +
+ *   Lease held by `CLIENT_ID`) if missing and refreshes liveness; any other state closes it at once;
+ * - polling (§ Controller timers): `health` every 10 s and `queryAllBiz` every 15 s, each interval counted from the
+ *   end of the previous call, starting immediately;
+ * - liveness (§ Liveness of a vnode): refreshed by ACTIVATED heartbeats and by health replies whose master biz is
+ *   ACTIVATED; a health reply with another non-empty state closes the vnode; checked every 3 s; > 25 s silent →
+ *   unreachable (pod events ignored); ≥ 60 s → dead (Node and Lease deleted); a closed vnode is shut down at the
+ *   next check;
+ * - pods (§ Pods and modules): a module pod bound to the vnode → one `installBiz` per container; SUCCESS →
+ *   ACTIVATED at once; non-SUCCESS with HTTP 200 → waiting{reason: code}, never retried; transport error or non-200
+ *   → BROKEN and retried after n×100 ms…; a deleted running pod → `uninstallBiz` per container (with bizUrl) and
+ *   force-removal after the grace period; a deleted pod that is not running → removed at once, then uninstalled;
+ * - statuses (§ Container and pod status): per container, filtered by `CheckContainerStatusNeedSync` (the
+ *   second-of-minute quirk by default); pod phase/Ready from the `.jar` containers; `podIP` = base `localIP`;
+ * - orphans (§ Pods and modules): a biz that no `.jar` container of a pod on the vnode declares is uninstalled
+ *   (without bizUrl) on every poll and after every install/uninstall callback; a failed uninstall of an undeclared
+ *   biz re-uninstalls recursively (capped here at {@link MAX_ORPHAN_DEPTH} and recorded, so a test sees the loop
+ *   instead of hanging);
+ * - vnode start (§ The virtual node): every pod already bound to the node gets `installBiz` again (controller
  *   restart, vnode takeover, or the same base returning after its Node was deleted).
  *
- * Simplifications (not observable by a base, or marked [inferred] in the spec): no pod-worker pool of 8;
- * containers missing from a `queryAllBiz` reply keep their last status; in-place pod updates (§1.7 item 4)
- * are not modelled (use new pods, as the docs recommend).
+ * Simplifications (not observable by a base, or inferred; see README.md): no pod-worker pool of 8; containers
+ * missing from a `queryAllBiz` reply keep their last status; in-place pod updates are not modelled (use new pods,
+ * as the docs recommend).
  */
 import type { FakeApiServer, Pod } from './k8s.js';
 import {
@@ -56,7 +56,7 @@ import type { SimTiming } from './timing.js';
 /** Orphan-uninstall recursion depth at which the simulator stops and records `uninstall-loop`. */
 export const MAX_ORPHAN_DEPTH = 10;
 
-/** An arkctl `HealthResponse` (§1.4). */
+/** An arkctl `HealthResponse` (§ What the controller calls on the base). */
 export interface SimHealthResponse {
   code?: string;
   message?: string;
@@ -411,8 +411,9 @@ export class VNodeController {
 
   /**
    * Writes a status to the containers that declare its key. Polled statuses (`filtered`) go through
-   * `CheckContainerStatusNeedSync` (§1.6: "a polled status is written only if …"); install/uninstall
-   * callbacks are written as they come [inferred: the spec states the filter for polled statuses only].
+   * `CheckContainerStatusNeedSync` (§ Container and pod status: "a polled status replaces the stored one only
+   * when …"); install/uninstall callbacks are written as they come [inferred: the filter is stated for polled
+   * statuses only].
    */
   private apply(v: VNode, status: BizStatusData, filtered: boolean): boolean {
     const targets = this.declaring(v, status.key);
