@@ -30,6 +30,10 @@ import {
 } from './indicators.js';
 import { bizInfo, nodearkPackages, pluginItem, staticInfo, type PluginRegistration } from './info.js';
 import { Availability, StartupTracker, classify, type LivenessState, type ReadinessState } from './lifecycle.js';
+import { meterFromPromClient, metersFromSnapshot, type MeterFamily } from './metrics/meters.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './metrics/prometheus.js';
+import { processMetrics } from './metrics/process-metrics.js';
+import { describeMetric, metricNames, parseTagFilters } from './metrics/spring-metrics.js';
 import { negotiate, type Negotiated } from './negotiate.js';
 import { HttpCodeStatusMapper, StatusAggregator } from './status.js';
 
@@ -62,7 +66,10 @@ export interface HealthNode {
 
 /** What the base gets back. */
 export interface Actuator {
-  /** Registers `GET {basePath}`, `{basePath}/health(/**)`, `{basePath}/info` (when exposed). Register without a prefix. */
+  /**
+   * Registers `GET {basePath}`, `{basePath}/health(/**)`, `{basePath}/info`, `{basePath}/prometheus`,
+   * `{basePath}/metrics(/{name})` (each when exposed). Register without a prefix.
+   */
   plugin: FastifyPluginAsync;
   /** The web server is up (Spring's ApplicationStartedEvent): liveness CORRECT. Implied by {@link markBaseReady}. */
   markBaseStarted(): void;
@@ -328,8 +335,15 @@ export function createActuator(options: ActuatorOptions): Actuator {
 
   /* ------------------------------------------------------------------------------------------ HTTP */
 
-  const exposed = (id: 'health' | 'info'): boolean => {
-    const enabled = id === 'health' ? config.healthEnabled : config.infoEnabled;
+  const exposed = (id: 'health' | 'info' | 'prometheus' | 'metrics'): boolean => {
+    const enabled =
+      id === 'health'
+        ? config.healthEnabled
+        : id === 'info'
+          ? config.infoEnabled
+          : id === 'prometheus'
+            ? config.prometheusEndpointEnabled
+            : config.metricsEndpointEnabled;
     if (!enabled) return false;
     const inc = config.exposureInclude.map((s) => s.toLowerCase());
     const exc = config.exposureExclude.map((s) => s.toLowerCase());
@@ -338,6 +352,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
   };
   const healthPath = `${config.basePath}/${config.pathMapping.health ?? 'health'}`;
   const infoPath = `${config.basePath}/${config.pathMapping.info ?? 'info'}`;
+  const prometheusPath = `${config.basePath}/${config.pathMapping.prometheus ?? 'prometheus'}`;
+  const metricsPath = `${config.basePath}/${config.pathMapping.metrics ?? 'metrics'}`;
   const needsPrincipal =
     [primary, ...groups.values()].some((g) => g.showComponents === 'when-authorized' || g.showDetails === 'when-authorized');
 
@@ -395,12 +411,46 @@ export function createActuator(options: ActuatorOptions): Actuator {
       out['health-path'] = link(`${self}/${p}/{*path}`);
     }
     if (exposed('info')) out.info = link(`${self}/${config.pathMapping.info ?? 'info'}`);
+    if (exposed('prometheus')) out.prometheus = link(`${self}/${config.pathMapping.prometheus ?? 'prometheus'}`);
+    if (exposed('metrics')) {
+      const p = config.pathMapping.metrics ?? 'metrics';
+      // Spring's link names for the metrics endpoint.
+      out['metrics-requiredMetricName'] = link(`${self}/${p}/{requiredMetricName}`);
+      out.metrics = link(`${self}/${p}`);
+    }
     return send(reply, 200, neg, { _links: out });
   };
 
   const methodNotAllowed = (_req: FastifyRequest, reply: FastifyReply): FastifyReply =>
     reply.code(405).header('allow', 'GET, HEAD').send();
   const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
+  /* -------------------------------------------------------------------------------------- metrics */
+
+  /** Every meter: the modules' (runtime.metrics()) and the base process's (prom-client). */
+  const allMeters = async (): Promise<MeterFamily[]> => {
+    const own = metersFromSnapshot(runtime.metrics());
+    const proc = (await (await processMetrics()).json()).map(meterFromPromClient).filter((f): f is MeterFamily => f !== undefined);
+    return [...own, ...proc];
+  };
+
+  const servePrometheus = async (_req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const own = renderPrometheus(metersFromSnapshot(runtime.metrics()));
+    const proc = await (await processMetrics()).text();
+    return reply.code(200).header('content-type', PROMETHEUS_CONTENT_TYPE).send(own + proc);
+  };
+
+  const serveMetric = async (req: FastifyRequest, reply: FastifyReply, name: string | undefined): Promise<FastifyReply> => {
+    const neg = negotiate(req.headers.accept);
+    if (!neg) return notAcceptable(reply);
+    const meters = await allMeters();
+    if (name === undefined) return send(reply, 200, neg, { names: metricNames(meters) });
+    const filters = parseTagFilters((req.query as Record<string, unknown> | undefined)?.['tag']);
+    // Spring: a tag parameter that is not `key:value` is a bad request.
+    if (!filters) return reply.code(400).send();
+    const body = describeMetric(meters, name, filters);
+    return body ? send(reply, 200, neg, body) : notFound(reply);
+  };
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     if (config.discoveryEnabled && config.basePath !== '') {
@@ -428,6 +478,20 @@ export function createActuator(options: ActuatorOptions): Actuator {
         return send(reply, 200, neg, await info());
       });
       app.route({ method: [...OTHER_METHODS], url: infoPath, handler: methodNotAllowed });
+    }
+    if (exposed('prometheus') || exposed('metrics')) {
+      // prom-client is loaded only when an endpoint that needs it is exposed, and before the first scrape.
+      await processMetrics();
+    }
+    if (exposed('prometheus')) {
+      app.get(prometheusPath, servePrometheus);
+      app.route({ method: [...OTHER_METHODS], url: prometheusPath, handler: methodNotAllowed });
+    }
+    if (exposed('metrics')) {
+      app.get(metricsPath, (req, reply) => serveMetric(req, reply, undefined));
+      app.get(`${metricsPath}/:name`, (req, reply) => serveMetric(req, reply, (req.params as { name: string }).name));
+      app.route({ method: [...OTHER_METHODS], url: metricsPath, handler: methodNotAllowed });
+      app.route({ method: [...OTHER_METHODS], url: `${metricsPath}/:name`, handler: methodNotAllowed });
     }
   };
 

@@ -36,7 +36,7 @@ export interface HealthGroupConfig {
 export interface ActuatorConfig {
   /** `management.endpoints.web.base-path` (default `/actuator`). */
   basePath: string;
-  /** `management.endpoints.web.exposure.include` (default `health`; `*` exposes all). */
+  /** `management.endpoints.web.exposure.include` (default `health`; `*` exposes all; also `info`, `prometheus`, `metrics`). */
   exposureInclude: string[];
   /** `management.endpoints.web.exposure.exclude` (default empty; wins over include). */
   exposureExclude: string[];
@@ -48,6 +48,10 @@ export interface ActuatorConfig {
   healthEnabled: boolean;
   /** `management.endpoint.info.enabled` (default true; still needs exposure). */
   infoEnabled: boolean;
+  /** `management.endpoint.prometheus.enabled`: `/actuator/prometheus` (default true; still needs exposure, docs/observability.md). */
+  prometheusEndpointEnabled: boolean;
+  /** `management.endpoint.metrics.enabled`: `/actuator/metrics` (default true; still needs exposure, docs/observability.md). */
+  metricsEndpointEnabled: boolean;
   /** `management.endpoint.health.show-details` (default `never`). */
   showDetails: ShowMode;
   /** `management.endpoint.health.show-components` (default unset: follows show-details). */
@@ -159,6 +163,8 @@ export const DEFAULT_ACTUATOR_CONFIG: Readonly<ActuatorConfig> = Object.freeze({
   discoveryEnabled: true,
   healthEnabled: true,
   infoEnabled: true,
+  prometheusEndpointEnabled: true,
+  metricsEndpointEnabled: true,
   showDetails: 'never',
   showComponents: undefined,
   roles: [],
@@ -222,11 +228,13 @@ const SHOW = ['never', 'when-authorized', 'always'] as const;
 /** Every fixed property key the actuator honours, mapped to its option field. */
 export const ACTUATOR_PROPERTIES: readonly ActuatorPropertyDef[] = [
   { key: 'management.endpoints.web.base-path', field: 'basePath', kind: 'path', description: 'Base path of the actuator endpoints.' },
-  { key: 'management.endpoints.web.exposure.include', field: 'exposureInclude', kind: 'list', description: 'Endpoint ids exposed over HTTP (`health`, `info`, `*`).' },
+  { key: 'management.endpoints.web.exposure.include', field: 'exposureInclude', kind: 'list', description: 'Endpoint ids exposed over HTTP (`health`, `info`, `prometheus`, `metrics`, `*`).' },
   { key: 'management.endpoints.web.exposure.exclude', field: 'exposureExclude', kind: 'list', description: 'Endpoint ids never exposed (wins over include).' },
   { key: 'management.endpoints.web.discovery.enabled', field: 'discoveryEnabled', kind: 'bool', description: 'Serve the links index at the base path.' },
   { key: 'management.endpoint.health.enabled', field: 'healthEnabled', kind: 'bool', description: 'Enable the health endpoint.' },
   { key: 'management.endpoint.info.enabled', field: 'infoEnabled', kind: 'bool', description: 'Enable the info endpoint.' },
+  { key: 'management.endpoint.prometheus.enabled', field: 'prometheusEndpointEnabled', kind: 'bool', description: 'Enable the prometheus endpoint (Prometheus text; docs/observability.md).' },
+  { key: 'management.endpoint.metrics.enabled', field: 'metricsEndpointEnabled', kind: 'bool', description: 'Enable the metrics endpoint (Spring JSON; docs/observability.md).' },
   { key: 'management.endpoint.health.show-details', field: 'showDetails', kind: 'show', description: 'When details are shown.' },
   { key: 'management.endpoint.health.show-components', field: 'showComponents', kind: 'show', description: 'When components are shown (unset: as show-details).' },
   { key: 'management.endpoint.health.roles', field: 'roles', kind: 'list', description: 'Roles allowed by when-authorized (empty: any authenticated principal).' },
@@ -285,6 +293,8 @@ export const ACTUATOR_PROPERTY_PATTERNS = [
 export const ACTUATOR_OWNED_PREFIXES = [
   'management.endpoint.health.',
   'management.endpoint.info.',
+  'management.endpoint.metrics.',
+  'management.endpoint.prometheus.',
   'management.endpoints.web.',
   'management.health.',
   'management.info.',

@@ -65,6 +65,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
   const services = await attachServices({ app, runtime, config, logger });
 
   app.setNotFoundHandler((request, reply) => {
+    runtime.countEdgeError(ERR_ROUTE_NOT_FOUND.code);
     void reply.code(404).send({
       statusCode: 404,
       code: ERR_ROUTE_NOT_FOUND.code,

@@ -15,6 +15,7 @@ export function routeUpgrades(server: Server, runtime: BizRuntime): void {
     if (runtime.handleUpgrade(req, socket, head)) return;
     // Not a module path: another listener (the host app's) answers it; without one, nobody would.
     if (server.listenerCount('upgrade') > 1) return;
+    runtime.countEdgeError(ERR_ROUTE_NOT_FOUND.code);
     sendRawEdgeError(socket, 404, ERR_ROUTE_NOT_FOUND.code, `No module is served at "${(req.url ?? '').split('?')[0]}"`);
   });
 }

@@ -52,6 +52,7 @@ import type {
   OperationResult,
   RuntimeEvents,
 } from './types.js';
+import { MetricsRegistry, type RuntimeMetricsSnapshot } from './metrics/module-metrics.js';
 import { bizLogSink } from './worker/biz-log-sink.js';
 import { WorkerHost } from './worker/worker-host.js';
 
@@ -135,6 +136,11 @@ export interface RuntimeOptions {
    * range cannot be checked and is skipped (logged at debug level), while `engines.node` still is.
    */
   hostVersions?: { nodeark?: string };
+  /**
+   * Per-module request accounting for {@link BizRuntime.metrics} (docs/observability.md). Default true.
+   * @internal Turned off only by the benchmark that measures what accounting costs (docs/benchmarks.md).
+   */
+  accounting?: boolean;
 }
 
 /** The event-loop watchdog: a module whose worker stays busy is marked DOWN, then acted on. */
@@ -198,6 +204,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private readonly beforeUninstallHooks: Array<(biz: BizSnapshot) => void | Promise<void>> = [];
   private readonly admissionChecks: Array<(candidate: InstallCandidate) => string | undefined> = [];
+  private readonly meters: MetricsRegistry;
 
   constructor(options: RuntimeOptions = {}) {
     super();
@@ -223,6 +230,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       childProcesses: options.childProcesses ?? 'track',
       bundlePolicy: options.bundlePolicy ?? {},
       hostVersions: { ...options.hostVersions },
+      accounting: options.accounting ?? true,
       watchdog: {
         intervalMs: options.watchdog?.intervalMs ?? 1000,
         maxEventLoopUtilization: options.watchdog?.maxEventLoopUtilization ?? 0.98,
@@ -231,6 +239,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       },
     };
     this.log = this.options.logger.child?.({ component: 'runtime' }) ?? this.options.logger;
+    this.meters = new MetricsRegistry(this.options.accounting);
     if (this.options.watchdog.intervalMs > 0) {
       this.watchdogTimer = setInterval(() => this.watchdogTick(), this.options.watchdog.intervalMs);
       this.watchdogTimer.unref();
@@ -290,6 +299,29 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    */
   admit(check: (candidate: InstallCandidate) => string | undefined): void {
     this.admissionChecks.push(check);
+  }
+
+  /**
+   * Per-module traffic and worker figures, as plain data (docs/observability.md): requests by method and
+   * status with latency histograms, requests in flight, open WebSockets and streamed responses, bytes, edge
+   * errors, restarts and crashes, and each live worker's heap and event-loop utilisation. Cheap enough to
+   * call on every scrape; every registered module version is listed, in {@link list} order.
+   */
+  metrics(): RuntimeMetricsSnapshot {
+    return this.meters.snapshot(
+      this.list().map((b) => {
+        const rec = this.bizs.get(b.identity)!;
+        return { identity: b.identity, bizName: b.bizName, bizVersion: b.bizVersion, state: b.bizState, webContextPath: b.webContextPath, host: rec.host };
+      }),
+    );
+  }
+
+  /**
+   * Counts an edge answer the base gave outside any module (`NODEARK_ERR_ROUTE_NOT_FOUND`: nothing is
+   * served at that path), so that {@link metrics} shows it.
+   */
+  countEdgeError(code: string): void {
+    this.meters.unattributedEdge(code);
   }
 
   /** True once {@link close} has begun. */
@@ -533,14 +565,17 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       req.resume();
       if (route.status === 'broken') {
         sendEdgeError(res, 502, ERR_ROUTE_WORKER_GONE.code, `Module ${route.identity} is broken`);
+        this.meters.answered(route.identity, req.method, 502, ERR_ROUTE_WORKER_GONE.code);
       } else {
         sendEdgeError(res, 503, ERR_ROUTE_STARTING.code, `Module ${route.identity} is starting`, { 'retry-after': '1' });
+        this.meters.answered(route.identity, req.method, 503, ERR_ROUTE_STARTING.code);
       }
       return true;
     }
     if (host.started?.serves === 'none') {
       req.resume();
       sendEdgeError(res, 404, ERR_ROUTE_NO_HANDLER.code, `Module ${route.identity} serves no HTTP`);
+      this.meters.answered(route.identity, req.method, 404, ERR_ROUTE_NO_HANDLER.code);
       return true;
     }
     host.forward(req, res, rest, prefix);
@@ -560,8 +595,10 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     if (route.status === 'starting' || !host) {
       if (route.status === 'broken') {
         sendRawEdgeError(socket, 502, ERR_ROUTE_WORKER_GONE.code, `Module ${route.identity} is broken`);
+        this.meters.answered(route.identity, req.method, 502, ERR_ROUTE_WORKER_GONE.code);
       } else {
         sendRawEdgeError(socket, 503, ERR_ROUTE_STARTING.code, `Module ${route.identity} is starting`, ['retry-after', '1']);
+        this.meters.answered(route.identity, req.method, 503, ERR_ROUTE_STARTING.code);
       }
       return true;
     }
@@ -572,6 +609,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
         ERR_ROUTE_UPGRADE_UNSUPPORTED.code,
         `Module ${route.identity} does not accept "${req.headers.upgrade ?? ''}" upgrades (it exports neither upgrade nor server)`,
       );
+      this.meters.answered(route.identity, req.method, 400, ERR_ROUTE_UPGRADE_UNSUPPORTED.code);
       return true;
     }
     host.upgrade(req, socket, head, rest, prefix);
@@ -644,6 +682,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
       onLog: bizLogSink(this.options.logger === silentLogger ? undefined : this.options.logger, rec.identity, this.options.moduleLogLevel),
+      meter: this.meters.of(rec.identity),
     });
   }
 
@@ -713,6 +752,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       this.routes.set(rec.webContextPath, { ...route, host: undefined, status: 'broken' });
     }
     this.transition(rec, 'broken', 'Undefine', `module worker crashed: ${error.name}: ${error.message}`);
+    this.meters.crashed(rec.identity);
     this.log.error(
       { biz: rec.identity, err: { type: error.name, message: error.message, stack: error.stack } },
       'module crashed; marked broken',
@@ -762,6 +802,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     const old = rec.host;
     if (old) old.onCrash = undefined;
     this.transition(rec, 'broken', 'Undefine', `restarting: ${reason}`);
+    this.meters.restarted(rec.identity);
     if (wasActivated) this.routes.set(rec.webContextPath, { identity: rec.identity, bizName: rec.bizName, host: undefined, status: 'starting' });
     await old?.terminate();
     const host = this.spawnHost(rec);
@@ -834,7 +875,10 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   private unregister(rec: BizRecord): void {
-    if (this.bizs.get(rec.identity) === rec) this.bizs.delete(rec.identity);
+    if (this.bizs.get(rec.identity) === rec) {
+      this.bizs.delete(rec.identity);
+      this.meters.forget(rec.identity);
+    }
     this.routes.delete(rec.webContextPath, rec.identity);
   }
 

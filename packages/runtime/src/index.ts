@@ -29,3 +29,15 @@ export {
 export { aggregateStatus } from './worker/health-eval.js';
 export { sendEdgeError } from './http/edge-errors.js';
 export { sendRawEdgeError } from './http/raw-response.js';
+export { LATENCY_BUCKETS_SECONDS } from './metrics/histogram.js';
+export {
+  METRICS_HTTP_METHODS,
+  WORKER_STATS_INTERVAL_MS,
+  type HttpOutcome,
+  type MetricsHttpMethod,
+  type ModuleMetricsSnapshot,
+  type RequestSeriesSnapshot,
+  type RuntimeMetricsSnapshot,
+  type WorkerHeapStats,
+  type WorkerMetricsSnapshot,
+} from './metrics/module-metrics.js';

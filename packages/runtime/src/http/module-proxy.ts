@@ -17,6 +17,7 @@ import { sendEdgeError } from './edge-errors.js';
 import { requestHeaders, responseHeaders } from './forward-headers.js';
 import { rawHead, sendRawEdgeError } from './raw-response.js';
 import { ERR_ROUTE_HANDLER_FAILED, ERR_ROUTE_TIMEOUT, ERR_ROUTE_WORKER_GONE } from '../errors.js';
+import type { ModuleMeter } from '../metrics/module-metrics.js';
 
 /** Options of a {@link ModuleProxy}. */
 export interface ModuleProxyOptions {
@@ -30,6 +31,8 @@ export interface ModuleProxyOptions {
   trustProxy: boolean;
   /** Rewrite `Location`, `Content-Location` and cookie paths into the mount point. */
   rewriteMount: boolean;
+  /** The module version's counters (docs/observability.md); absent when accounting is off. */
+  meter?: ModuleMeter | undefined;
 }
 
 const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
@@ -88,7 +91,7 @@ class LinkAgent extends Agent {
  * (`flushHeaders()`, SSE, long polls): checked once the link data that carried the head has been parsed.
  * (`res.headersSent` is already true after writeHead, before anything went out, so it cannot tell.)
  */
-function relayBody(ires: IncomingMessage, res: ServerResponse): void {
+function relayBody(ires: IncomingMessage, res: ServerResponse, meter: ModuleMeter | undefined): void {
   queueMicrotask(() => {
     if (!ires.complete && ires.readableLength === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
   });
@@ -108,6 +111,7 @@ function relayBody(ires: IncomingMessage, res: ServerResponse): void {
     }
   };
   ires.on('data', (chunk: Buffer) => {
+    if (meter !== undefined) meter.bytesOut += chunk.length;
     if (held !== undefined) writeHeld();
     held = chunk;
     queueMicrotask(writeHeld);
@@ -157,10 +161,11 @@ export class ModuleProxy {
 
   /** Forwards `req` (whose URL, prefix stripped, is `url`) and answers on `res`. */
   forward(req: IncomingMessage, res: ServerResponse, url: string, prefix: string): void {
-    const { identity } = this.options;
+    const { identity, meter } = this.options;
     if (this.closed) {
       req.resume();
       sendEdgeError(res, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
+      meter?.answered(req.method, 502, WORKER_GONE);
       return;
     }
     const options: ProxyRequestOptions = {
@@ -173,6 +178,10 @@ export class ModuleProxy {
     };
     const creq = request(options);
     this.begin();
+    // Accounting (docs/observability.md): the start time and whether the response is streaming live in
+    // this closure's context, which exists anyway; nothing else is allocated per request.
+    const t0 = meter === undefined ? 0 : meter.begin();
+    let streaming = false;
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
@@ -180,11 +189,16 @@ export class ModuleProxy {
       finished = true;
       if (timer) clearTimeout(timer);
       this.end();
+      if (meter !== undefined) {
+        if (streaming) meter.responsesStreaming--;
+        meter.end(req.method, res.headersSent ? res.statusCode : 0, t0);
+      }
     };
     if (this.options.requestTimeoutMs > 0) {
       timer = setTimeout(() => {
         timer = undefined;
         sendEdgeError(res, 504, ERR_ROUTE_TIMEOUT.code, `Module ${identity} did not answer within ${this.options.requestTimeoutMs} ms`);
+        meter?.edge(ERR_ROUTE_TIMEOUT.code);
         creq.destroy();
         done();
       }, this.options.requestTimeoutMs);
@@ -209,8 +223,13 @@ export class ModuleProxy {
         // An invalid status or header from the module: answer 500 rather than crash the base.
         creq.destroy();
         sendEdgeError(res, 500, ERR_ROUTE_HANDLER_FAILED.code, `Invalid response from module ${identity}: ${(err as Error).message}`);
+        meter?.edge(ERR_ROUTE_HANDLER_FAILED.code);
         done();
         return;
+      }
+      if (meter !== undefined) {
+        streaming = true;
+        meter.responsesStreaming++;
       }
       // Idle limit for what follows the head; the request's own timeout listener goes with the request,
       // so a pooled connection does not carry it to the next one.
@@ -220,11 +239,12 @@ export class ModuleProxy {
           creq.destroy();
         });
       }
-      relayBody(ires, res);
+      relayBody(ires, res, meter);
     });
     creq.on('error', (err: Error & { code?: string }) => {
       if (!res.headersSent && !finished) {
         sendEdgeError(res, 502, WORKER_GONE, `Module ${identity} ${this.closed ? this.closedReason : `closed the connection: ${err.message}`}`);
+        meter?.edge(WORKER_GONE);
       } else if (!res.writableFinished) {
         res.destroy();
       }
@@ -241,16 +261,23 @@ export class ModuleProxy {
       req.resume();
       creq.end();
     } else {
+      if (meter !== undefined) {
+        // Node's parser has already checked the header: a declared length is counted as is, a chunked
+        // body as it is read.
+        if (cl !== undefined) meter.bytesIn += Number(cl);
+        else req.on('data', (chunk: Buffer) => (meter.bytesIn += chunk.length));
+      }
       req.pipe(creq);
     }
   }
 
   /** Forwards an `Upgrade` request; the client connection is relayed to the module's once it answers 101. */
   upgrade(req: IncomingMessage, client: Duplex, head: Buffer, url: string, prefix: string): void {
-    const { identity } = this.options;
+    const { identity, meter } = this.options;
     client.on('error', () => client.destroy());
     if (this.closed) {
       sendRawEdgeError(client, 502, WORKER_GONE, `Module ${identity} ${this.closedReason}`);
+      meter?.answered(req.method, 502, WORKER_GONE);
       return;
     }
     // An upgraded connection is the client's alone: a fresh module connection, outside the pool.
@@ -264,6 +291,16 @@ export class ModuleProxy {
     };
     const creq = request(options as unknown as RequestOptions);
     this.begin();
+    // The handshake counts as a request until it is answered; an accepted one then counts as an open
+    // WebSocket until the connection closes (docs/observability.md).
+    const t0 = meter === undefined ? 0 : meter.begin();
+    let upgraded = false;
+    let counted = meter === undefined;
+    const answered = (status: number): void => {
+      if (counted) return;
+      counted = true;
+      meter!.end(req.method, status, t0);
+    };
     let settled = false;
     let closed = false;
     let timer: NodeJS.Timeout | undefined;
@@ -274,12 +311,22 @@ export class ModuleProxy {
       client.destroy();
       socket.destroy();
       this.end();
+      if (meter !== undefined) {
+        answered(0);
+        if (upgraded) {
+          meter.websocketsActive--;
+          meter.bytesIn += (client as { bytesRead?: number }).bytesRead ?? 0;
+          meter.bytesOut += (client as { bytesWritten?: number }).bytesWritten ?? 0;
+        }
+      }
     };
     if (this.options.requestTimeoutMs > 0) {
       timer = setTimeout(() => {
         timer = undefined;
         settled = true;
         sendRawEdgeError(client, 504, ERR_ROUTE_TIMEOUT.code, `Module ${identity} did not answer the upgrade within ${this.options.requestTimeoutMs} ms`);
+        answered(504);
+        meter?.edge(ERR_ROUTE_TIMEOUT.code);
         creq.destroy();
         close();
       }, this.options.requestTimeoutMs);
@@ -293,6 +340,11 @@ export class ModuleProxy {
       settled = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      answered(ires.statusCode ?? 101);
+      if (meter !== undefined) {
+        upgraded = true;
+        meter.websocketsActive++;
+      }
       const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount, keepUpgrade: true });
       client.write(rawHead(ires.statusCode ?? 101, ires.statusMessage, headers));
       if (moduleHead.length > 0) client.write(moduleHead);
@@ -308,6 +360,7 @@ export class ModuleProxy {
       settled = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      answered(ires.statusCode ?? 500);
       const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount });
       headers.push('connection', 'close');
       client.write(rawHead(ires.statusCode ?? 500, ires.statusMessage, headers));
@@ -319,6 +372,8 @@ export class ModuleProxy {
       if (!settled) {
         settled = true;
         sendRawEdgeError(client, 502, WORKER_GONE, `Module ${identity} ${this.closed ? this.closedReason : `closed the connection: ${err.message}`}`);
+        answered(502);
+        meter?.edge(WORKER_GONE);
       }
       close();
     });

@@ -20,6 +20,8 @@ export interface WorkerBootData {
   healthTimeoutMs: number;
   /** What happens when the module spawns a child process (see child-process-guard.ts). */
   childProcesses: 'track' | 'deny';
+  /** How often the worker reports its heap figures (`stats`), ms; 0 or absent: never. Set by the WorkerHost. */
+  statsIntervalMs?: number;
 }
 
 /** Base → worker. */
@@ -46,7 +48,19 @@ export type FromWorker =
   | { t: 'stopped'; error?: SerializedError }
   | { t: 'health'; id: number; result: BizHealth }
   | { t: 'child'; pid: number; alive: boolean }
+  | WorkerStatsMessage
   | BizLogRecord;
+
+/** The worker's own V8 heap figures (`v8.getHeapStatistics()`), sent every `statsIntervalMs` for `runtime.metrics()`. */
+export interface WorkerStatsMessage {
+  t: 'stats';
+  heapUsed: number;
+  heapTotal: number;
+  heapLimit: number;
+  external: number;
+  /** When taken, epoch ms. */
+  at: number;
+}
 
 /** Re-exported for worker-side indicator evaluation. */
 export type { HealthResult };

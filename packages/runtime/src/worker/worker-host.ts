@@ -12,6 +12,7 @@ import { PortOutbox } from '../channel/port-outbox.js';
 import { SocketLink } from '../channel/socket-link.js';
 import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
 import { ModuleProxy } from '../http/module-proxy.js';
+import { WORKER_STATS_INTERVAL_MS, type ModuleMeter, type WorkerHeapStats } from '../metrics/module-metrics.js';
 import type { BizHealth, BizServeKind } from '../types.js';
 import type { BizLogRecord, FromWorker, ToWorker, WorkerBootData } from './protocol.js';
 
@@ -37,6 +38,8 @@ export interface WorkerHostOptions {
   execArgv?: string[];
   /** Receives the module's log lines (see biz-log-sink.ts); without it they are dropped. */
   onLog?: (record: BizLogRecord) => void;
+  /** The module version's counters; without it (accounting off) nothing is counted and no heap is reported. */
+  meter?: ModuleMeter | undefined;
 }
 
 /** What a started module reported. */
@@ -69,10 +72,12 @@ export class WorkerHost {
   /** Child processes the module spawned that are still running (reported by the worker's guard). */
   readonly children = new Set<number>();
   private lastElu: EventLoopUtilization | undefined;
+  /** The worker's latest V8 heap report (docs/observability.md). */
+  heapStats: WorkerHeapStats | undefined;
 
   constructor(private readonly options: WorkerHostOptions) {
     this.worker = new Worker(WORKER_MAIN, {
-      workerData: options.boot,
+      workerData: { ...options.boot, statsIntervalMs: options.meter ? WORKER_STATS_INTERVAL_MS : 0 } satisfies WorkerBootData,
       // The module's process.env is exactly the install request's envs, never the base's environment.
       env: { ...(options.processEnv ?? options.boot.env) },
       name: options.identity,
@@ -90,6 +95,7 @@ export class WorkerHost {
       idleTimeoutMs: options.idleTimeoutMs,
       trustProxy: options.trustProxy,
       rewriteMount: options.rewriteMount,
+      meter: options.meter,
     });
     this.worker.on('message', (msg: FromWorker | FromWorker[]) => {
       if (Array.isArray(msg)) {
@@ -132,6 +138,10 @@ export class WorkerHost {
     }
     if (msg.t === 'log') {
       this.options.onLog?.(msg);
+      return;
+    }
+    if (msg.t === 'stats') {
+      this.heapStats = { heapUsedBytes: msg.heapUsed, heapTotalBytes: msg.heapTotal, heapLimitBytes: msg.heapLimit, externalBytes: msg.external, sampledAt: msg.at };
       return;
     }
     if (msg.t === 'health') {

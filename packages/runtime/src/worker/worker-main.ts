@@ -6,6 +6,7 @@
  * Anything the module throws outside a request (at import, in a timer, an unhandled rejection) is left to
  * kill this worker: the base sees `'error'`/`'exit'` and marks the module `broken`.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Server } from 'node:http';
 import type { BizContext, BizDefinition } from '@nodeark/biz';
@@ -76,6 +77,21 @@ const link = new SocketLink(
 
 installChildProcessGuard(boot.childProcesses, identity, postNow);
 
+/**
+ * Heap figures for the base's metrics (docs/observability.md): only this thread can read its own isolate's
+ * heap on Node 20, so it reports them every `statsIntervalMs`, with the turn's other traffic. The timer is
+ * unref'd: it never keeps a worker alive.
+ */
+function reportHeap(): void {
+  if (!boot.statsIntervalMs) return;
+  const send = (): void => {
+    const h = getHeapStatistics();
+    outbox.post({ t: 'stats', heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory, at: Date.now() });
+  };
+  send();
+  setInterval(send, boot.statsIntervalMs).unref();
+}
+
 port.on('message', (msg: ToWorker | ToWorker[]) => {
   if (Array.isArray(msg)) {
     for (const m of msg) onMessage(m);
@@ -123,6 +139,7 @@ try {
       ? Object.keys(definition.health).filter((k) => typeof definition.health![k] === 'function')
       : [];
   postNow({ t: 'ready', serves: built.serves, upgrade: built.upgrade, healthIndicators });
+  reportHeap();
 } catch (err) {
   postNow({ t: 'startFailed', error: serializeError(err) });
 }
