@@ -3,7 +3,9 @@
  * Spring Boot Actuator semantics (docs/reference/health-semantics.md): the STARTUP and AGG components, base
  * indicators, groups and probes, show-details/show-components, path rules, content negotiation, exposure
  * and the links index. The returned fastify plugin registers the routes; the `mark*` methods are the base's
- * lifecycle signals (Spring's ApplicationStarted/Ready/Failed events and context close).
+ * lifecycle signals (Spring's ApplicationStarted/Ready/Failed events and context close). When exposed,
+ * `/actuator/prometheus` and `/actuator/metrics` serve the runtime's per-module metrics and the process's
+ * (docs/observability.md).
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
@@ -30,10 +32,7 @@ import {
 } from './indicators.js';
 import { bizInfo, nodearkPackages, pluginItem, staticInfo, type PluginRegistration } from './info.js';
 import { Availability, StartupTracker, classify, type LivenessState, type ReadinessState } from './lifecycle.js';
-import { meterFromPromClient, metersFromSnapshot, type MeterFamily } from './metrics/meters.js';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './metrics/prometheus.js';
-import { processMetrics } from './metrics/process-metrics.js';
-import { describeMetric, metricNames, parseTagFilters } from './metrics/spring-metrics.js';
+import type { MetricsEndpoints } from './metrics/endpoints.js';
 import { negotiate, type Negotiated } from './negotiate.js';
 import { HttpCodeStatusMapper, StatusAggregator } from './status.js';
 
@@ -427,29 +426,19 @@ export function createActuator(options: ActuatorOptions): Actuator {
 
   /* -------------------------------------------------------------------------------------- metrics */
 
-  /** Every meter: the modules' (runtime.metrics()) and the base process's (prom-client). */
-  const allMeters = async (): Promise<MeterFamily[]> => {
-    const own = metersFromSnapshot(runtime.metrics());
-    const proc = (await (await processMetrics()).json()).map(meterFromPromClient).filter((f): f is MeterFamily => f !== undefined);
-    return [...own, ...proc];
+  const servePrometheus = async (m: MetricsEndpoints, reply: FastifyReply): Promise<FastifyReply> => {
+    const { contentType, body } = await m.prometheus();
+    return reply.code(200).header('content-type', contentType).send(body);
   };
 
-  const servePrometheus = async (_req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const own = renderPrometheus(metersFromSnapshot(runtime.metrics()));
-    const proc = await (await processMetrics()).text();
-    return reply.code(200).header('content-type', PROMETHEUS_CONTENT_TYPE).send(own + proc);
-  };
-
-  const serveMetric = async (req: FastifyRequest, reply: FastifyReply, name: string | undefined): Promise<FastifyReply> => {
+  const serveMetric = async (m: MetricsEndpoints, req: FastifyRequest, reply: FastifyReply, name: string | undefined): Promise<FastifyReply> => {
     const neg = negotiate(req.headers.accept);
     if (!neg) return notAcceptable(reply);
-    const meters = await allMeters();
-    if (name === undefined) return send(reply, 200, neg, { names: metricNames(meters) });
-    const filters = parseTagFilters((req.query as Record<string, unknown> | undefined)?.['tag']);
-    // Spring: a tag parameter that is not `key:value` is a bad request.
-    if (!filters) return reply.code(400).send();
-    const body = describeMetric(meters, name, filters);
-    return body ? send(reply, 200, neg, body) : notFound(reply);
+    if (name === undefined) return send(reply, 200, neg, await m.names());
+    const r = await m.metric(name, (req.query as Record<string, unknown> | undefined)?.['tag']);
+    // Spring: a `tag` that is not `key:value` is a bad request; no matching series is not found.
+    if (r === 400) return reply.code(400).send();
+    return r === 404 ? notFound(reply) : send(reply, 200, neg, r);
   };
 
   const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
@@ -479,17 +468,15 @@ export function createActuator(options: ActuatorOptions): Actuator {
       });
       app.route({ method: [...OTHER_METHODS], url: infoPath, handler: methodNotAllowed });
     }
-    if (exposed('prometheus') || exposed('metrics')) {
-      // prom-client is loaded only when an endpoint that needs it is exposed, and before the first scrape.
-      await processMetrics();
-    }
-    if (exposed('prometheus')) {
-      app.get(prometheusPath, servePrometheus);
+    // Loaded only when exposed (with prom-client), before the first scrape: a base serving health alone loads none of it.
+    const metrics = exposed('prometheus') || exposed('metrics') ? await (await import('./metrics/endpoints.js')).createMetricsEndpoints(runtime) : undefined;
+    if (metrics && exposed('prometheus')) {
+      app.get(prometheusPath, (_req, reply) => servePrometheus(metrics, reply));
       app.route({ method: [...OTHER_METHODS], url: prometheusPath, handler: methodNotAllowed });
     }
-    if (exposed('metrics')) {
-      app.get(metricsPath, (req, reply) => serveMetric(req, reply, undefined));
-      app.get(`${metricsPath}/:name`, (req, reply) => serveMetric(req, reply, (req.params as { name: string }).name));
+    if (metrics && exposed('metrics')) {
+      app.get(metricsPath, (req, reply) => serveMetric(metrics, req, reply, undefined));
+      app.get(`${metricsPath}/:name`, (req, reply) => serveMetric(metrics, req, reply, (req.params as { name: string }).name));
       app.route({ method: [...OTHER_METHODS], url: metricsPath, handler: methodNotAllowed });
       app.route({ method: [...OTHER_METHODS], url: `${metricsPath}/:name`, handler: methodNotAllowed });
     }

@@ -1,7 +1,8 @@
 /**
  * `@nodeark/actuator`: Koupleless-compatible `/actuator/health` and `/actuator/info` for a nodeark base
  * (`masterBizStartUp`, `arkBizAggregate`, `withAllBizReadiness`, probes, `arkBizInfo` / `arkPluginInfo`),
- * with Spring Boot Actuator semantics. See `docs/health.md`.
+ * with Spring Boot Actuator semantics. See `docs/health.md`. Also per-module metrics: `/actuator/prometheus`
+ * and `/actuator/metrics` (docs/observability.md).
  * @packageDocumentation
  */
 export { createActuator, type Actuator, type ActuatorOptions, type ActuatorLogger, type HealthNode } from './actuator.js';
