@@ -18,7 +18,7 @@ import { killAll } from './lib/children.mjs';
 import { machine } from './lib/proc.mjs';
 import { renderTable } from './lib/table.mjs';
 
-const ORDER = ['routed', 'apps', 'bodies', 'install', 'memory', 'cycles', 'switch', 'arklet', 'actuator', 'metrics'];
+const ORDER = ['routed', 'apps', 'bodies', 'install', 'memory', 'cycles', 'switch', 'arklet', 'actuator', 'metrics', 'fleet'];
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
