@@ -4,6 +4,7 @@
  * (§ System indicators), the per-identity coordinator (§ Concurrency) and the async operation records
  * (§ Async operations), and the HTTP tunnel (§ Transport).
  */
+import { createRequire } from 'node:module';
 import type { TSchema } from '@sinclair/typebox';
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
 import { defaultBaseIdentity } from './base-identity.js';
@@ -23,6 +24,7 @@ import { IndicatorRegistry } from './health/indicator-registry.js';
 import { createJvmIndicator } from './health/jvm-indicator.js';
 import { ProcessSampler } from './health/process-sampler.js';
 import { startHttpServer, type HttpServer } from './http-server.js';
+import { buildOpenApi } from './openapi.js';
 import { OpRecordStore, type OpRecordLimits } from './op-records.js';
 import { assertPort, DEFAULT_ARKLET_PORT } from './port-select.js';
 import type { ArkletLogger, ArkletResponse, HealthIndicatorFn, MasterBizInfo } from './types.js';
@@ -84,6 +86,9 @@ export interface Arklet {
   close(): Promise<void>;
 }
 
+/** This package's version: the `info.version` of the OpenAPI document. */
+const ARKLET_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 const silentLogger: ArkletLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** Creates the Arklet and starts its HTTP tunnel. */
@@ -140,6 +145,7 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
       logger,
       execute,
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
+      openapi: async () => buildOpenApi(registry.describe(), (await import('./schemas.js')).BUILTIN_SCHEMAS, ARKLET_VERSION),
     });
   } catch (err) {
     sampler.stop();

@@ -43,6 +43,8 @@ export interface HttpServerOptions {
    * 401. Off by default: ModuleController and the Java tooling send no credentials (docs/security.md).
    */
   authToken?: string;
+  /** The OpenAPI document served at `GET /openapi.json` (built on each request: commands can be added). */
+  openapi?: () => Promise<unknown>;
 }
 
 /** A listening HTTP tunnel. */
@@ -98,6 +100,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         .header('content-type', 'application/json')
         .header('content-length', Buffer.byteLength(body))
         .send(body);
+    });
+  }
+
+  if (options.openapi) {
+    const openapi = options.openapi;
+    // The one GET the Arklet answers (a deviation from Java, where every GET gets the non-POST message):
+    // the API's own description (docs/arklet-api.md § OpenAPI).
+    app.get('/openapi.json', async (_req, reply) => {
+      const body = JSON.stringify(await openapi());
+      return reply.header('content-type', 'application/json').header('content-length', Buffer.byteLength(body)).send(body);
     });
   }
 
