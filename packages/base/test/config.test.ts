@@ -78,6 +78,22 @@ describe('loadConfig', () => {
     expect(err?.message).toMatch(message);
   });
 
+  it('refuses an unknown key with the closest known one, on the whole key', () => {
+    const refused = (argv: string[]): string | undefined => {
+      try {
+        loadConfig({ env: {}, argv });
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(refused(['--server.prot=1'])).toMatch(/did you mean "server\.port"\?$/);
+    expect(refused(['--management.endpoints.web.exposure.inclde=health'])).toMatch(/did you mean "management\.endpoints\.web\.exposure\.include"\?$/);
+    expect(refused(['--zzz.qqq=1'])).toMatch(/see docs\/configuration\.md$/);
+    // `--config.x` is a key, not the config file option: refused, not silently dropped.
+    expect(refused(['--config.x=1'])).toBe('Unknown configuration key "config.x" (from argument --config.x); see docs/configuration.md');
+  });
+
   it('fails on a bad environment value naming the variable', () => {
     expect(() => loadConfig({ env: { SERVER_PORT: 'abc' } })).toThrow(/environment variable SERVER_PORT/);
   });

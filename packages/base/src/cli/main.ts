@@ -3,7 +3,7 @@
  */
 import type { CliCommand, CliIO } from './command.js';
 import { wantsHelp } from './parse-options.js';
-import { suggestOption } from './suggest.js';
+import { suggestOption } from '../suggest.js';
 import { startCommand } from './commands/start.js';
 import { packCommand } from './commands/pack.js';
 import { arkletCommands } from './commands/arklet.js';

@@ -15,7 +15,7 @@
  * reason.
  */
 import { parseArgs as utilParseArgs, type ParseArgsConfig } from 'node:util';
-import { suggestOption } from './suggest.js';
+import { suggestOption } from '../suggest.js';
 
 /** One option a command accepts. */
 export interface OptionDef {

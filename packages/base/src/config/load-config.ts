@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ERR_CONFIG_FILE, ERR_CONFIG_INVALID_VALUE, ERR_CONFIG_UNKNOWN_KEY } from '../errors.js';
+import { suggestOption } from '../suggest.js';
 import { ACTUATOR_CONFIG_SCHEMA, CONFIG_KEY_PATTERNS, CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config-schema.js';
 
 /** A configuration value after parsing. */
@@ -94,7 +95,8 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
     if (key) set(key, v, `environment variable ${name}`);
   }
   for (const a of argv) {
-    if (!a.startsWith('--') || a.startsWith('--config')) continue;
+    // Only `--config <file>` and `--config=<file>` name the file; `--config.x=1` is a (unknown) key.
+    if (!a.startsWith('--') || a === '--config' || a.startsWith('--config=')) continue;
     const eq = a.indexOf('=');
     if (eq < 0) continue;
     const key = a.slice(2, eq);
@@ -210,9 +212,8 @@ function coerce(key: string, def: ConfigKeyDef, raw: unknown, source: string): C
   }
 }
 
+/** The closest known key (`server.prot` → `server.port`, `port` → `server.port`), else the docs. */
 function suggest(key: string): string {
-  const keys = Object.keys(CONFIG_SCHEMA);
-  const last = key.split('.').pop()!.toLowerCase();
-  const near = keys.find((k) => k.toLowerCase().endsWith(`.${last}`));
-  return near ? `; did you mean "${near}"?` : '; see docs/configuration.md';
+  const near = suggestOption(`--${key}`, [...Object.keys(CONFIG_SCHEMA), ...Object.keys(ACTUATOR_CONFIG_SCHEMA)]);
+  return near ? `; did you mean "${near.slice(2)}"?` : '; see docs/configuration.md';
 }

@@ -1,5 +1,6 @@
 /**
- * "Did you mean …?" for the `nodeark` CLI: the closest known option to one that was mistyped.
+ * "Did you mean …?" for the `nodeark` CLI and the configuration loader: the closest known option or key to one
+ * that was mistyped.
  */
 
 /**
