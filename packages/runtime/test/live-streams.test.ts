@@ -43,7 +43,8 @@ describe('live streams', () => {
     const arrivals: number[] = [];
     await new Promise<void>((resolve) => {
       res.on('data', (chunk: Buffer) => {
-        for (const _ of chunk.toString().matchAll(/data: \d+/g)) arrivals.push(Date.now() - t0);
+        const events = chunk.toString().match(/data: \d+/g)?.length ?? 0;
+        for (let i = 0; i < events; i++) arrivals.push(Date.now() - t0);
         if (arrivals.length >= 8) resolve();
       });
     });
