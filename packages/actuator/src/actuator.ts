@@ -85,7 +85,10 @@ export interface Actuator {
    * and silence: readiness drop, then silence, then stop, once).
    */
   prepareUninstall(bizName: string, bizVersion: string): Promise<void>;
-  /** Adds a base indicator. Names are unique across built-ins and registrations (`NODEARK_ERR_ACTUATOR_DUPLICATE_INDICATOR`). */
+  /**
+   * Adds a base indicator. Names are unique across built-ins and registrations
+   * (`NODEARK_ERR_ACTUATOR_DUPLICATE_INDICATOR`).
+   */
   registerHealthIndicator(name: string, fn: BaseHealthIndicator): void;
   /** Removes a registered base indicator; true if it existed. Built-in components cannot be removed. */
   unregisterHealthIndicator(name: string): boolean;
@@ -131,7 +134,11 @@ const NAME_RE = /^[^/\s]+$/;
 export function createActuator(options: ActuatorOptions): Actuator {
   const config = resolveActuatorConfig(options.config);
   const { runtime } = options;
-  const master = { bizName: options.masterBiz.bizName, bizVersion: options.masterBiz.bizVersion, priority: options.masterBiz.priority ?? 100 };
+  const master = {
+    bizName: options.masterBiz.bizName,
+    bizVersion: options.masterBiz.bizVersion,
+    priority: options.masterBiz.priority ?? 100,
+  };
   const masterIdentity = `${master.bizName}:${master.bizVersion}`;
   const names = {
     startup: config.startupComponentName ?? (config.componentNames === 'runtime' ? 'baseStartUp' : 'masterBizStartUp'),
@@ -143,7 +150,13 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const bizTimeoutMs = config.bizHealthTimeoutMs ?? runtime.options.healthTimeoutMs + 2000;
   /** Identities `prepareUninstall` ran for: out of AGG until their stop (or a reinstall) completes. */
   const uninstalling = new Set<string>();
-  const aggregate = new BizAggregate(runtime, config, bizTimeoutMs, (id) => uninstalling.has(id), config.healthCacheTtlMs);
+  const aggregate = new BizAggregate(
+    runtime,
+    config,
+    bizTimeoutMs,
+    (id) => uninstalling.has(id),
+    config.healthCacheTtlMs,
+  );
   let closed = false;
 
   // Seed from modules installed before the actuator existed, then follow every transition.
@@ -320,7 +333,7 @@ export function createActuator(options: ActuatorOptions): Actuator {
       .map(({ p }) => pluginItem(p));
     const extra = [...infoContributors.entries()];
     const values = await Promise.all(
-      extra.map(async ([name, fn]) => {
+      extra.map(async ([, fn]) => {
         const r = await runIndicator(async () => ({ status: 'UP', details: { value: await fn() } }), config.indicatorTimeoutMs);
         if (r.status === 'UP' && r.details && 'value' in r.details) return r.details.value;
         return { error: String(r.details?.error ?? 'contributor failed') };
@@ -365,7 +378,12 @@ export function createActuator(options: ActuatorOptions): Actuator {
   const principalOf = async (req: FastifyRequest): Promise<ActuatorPrincipal | undefined> =>
     needsPrincipal ? resolvePrincipal(req.raw.headers, req.url, config, options.authorize, req.ip) : undefined;
 
-  const serveHealth = async (req: FastifyRequest, reply: FastifyReply, segments: string[], groupName?: string): Promise<FastifyReply> => {
+  const serveHealth = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    segments: string[],
+    groupName?: string,
+  ): Promise<FastifyReply> => {
     const neg = negotiate(req.headers.accept);
     if (!neg) return notAcceptable(reply);
     const principal = await principalOf(req);
@@ -431,7 +449,12 @@ export function createActuator(options: ActuatorOptions): Actuator {
     return reply.code(200).header('content-type', contentType).send(body);
   };
 
-  const serveMetric = async (m: MetricsEndpoints, req: FastifyRequest, reply: FastifyReply, name: string | undefined): Promise<FastifyReply> => {
+  const serveMetric = async (
+    m: MetricsEndpoints,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    name: string | undefined,
+  ): Promise<FastifyReply> => {
     const neg = negotiate(req.headers.accept);
     if (!neg) return notAcceptable(reply);
     if (name === undefined) return send(reply, 200, neg, await m.names());
@@ -468,7 +491,8 @@ export function createActuator(options: ActuatorOptions): Actuator {
       });
       app.route({ method: [...OTHER_METHODS], url: infoPath, handler: methodNotAllowed });
     }
-    // Loaded only when exposed (with prom-client), before the first scrape: a base serving health alone loads none of it.
+    // Loaded only when exposed (with prom-client), before the first scrape: a base serving health alone loads none
+    // of it.
     const metrics = exposed('prometheus') || exposed('metrics') ? await (await import('./metrics/endpoints.js')).createMetricsEndpoints(runtime) : undefined;
     if (metrics && exposed('prometheus')) {
       app.get(prometheusPath, (_req, reply) => servePrometheus(metrics, reply));
@@ -536,7 +560,11 @@ export function createActuator(options: ActuatorOptions): Actuator {
       assertOpen();
       if (typeof name !== 'string' || name === '') throw new ERR_ACTUATOR_INVALID_NAME('info contributor', String(name), 'use a non-empty name');
       if (typeof fn !== 'function') throw new ERR_ACTUATOR_NOT_A_FUNCTION('info contributor', name);
-      if (infoContributors.has(name) || RESERVED_INFO_KEYS.includes(name) || (config.infoEnvEnabled && name in config.infoEnv)) {
+      if (
+        infoContributors.has(name) ||
+        RESERVED_INFO_KEYS.includes(name) ||
+        (config.infoEnvEnabled && name in config.infoEnv)
+      ) {
         throw new ERR_ACTUATOR_DUPLICATE_INFO_CONTRIBUTOR(name);
       }
       infoContributors.set(name, fn);

@@ -57,7 +57,9 @@ export class BizAggregate {
   private moduleHealth(b: BizSnapshot): Promise<ModuleHealth> {
     const key = `${b.identity}@${b.installTime}`;
     const cached = this.cache.get(key);
-    if (cached && (cached.settledAt === undefined || Date.now() - cached.settledAt < this.cacheTtlMs)) return cached.value;
+    if (cached && (cached.settledAt === undefined || Date.now() - cached.settledAt < this.cacheTtlMs)) {
+      return cached.value;
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<ModuleHealth>((resolve) => {
       timer = setTimeout(
@@ -65,7 +67,10 @@ export class BizAggregate {
         this.bizTimeoutMs,
       );
     });
-    const entry: { value: Promise<ModuleHealth>; settledAt: number | undefined } = { value: Promise.resolve() as never, settledAt: undefined };
+    const entry: { value: Promise<ModuleHealth>; settledAt: number | undefined } = {
+      value: Promise.resolve() as never,
+      settledAt: undefined,
+    };
     entry.value = Promise.race([this.runtime.health(b.identity), timeout])
       .catch((err: unknown): ModuleHealth => ({ status: 'DOWN', components: { worker: { status: 'DOWN', details: { error: String(err) } } } }))
       .finally(() => {
@@ -81,7 +86,9 @@ export class BizAggregate {
   private prune(): void {
     if (this.cache.size <= 256) return;
     const now = Date.now();
-    for (const [k, e] of this.cache) if (e.settledAt !== undefined && now - e.settledAt >= this.cacheTtlMs) this.cache.delete(k);
+    for (const [k, e] of this.cache) {
+      if (e.settledAt !== undefined && now - e.settledAt >= this.cacheTtlMs) this.cache.delete(k);
+    }
   }
 
   private isMember(b: BizSnapshot): boolean {

@@ -36,7 +36,10 @@ export interface HealthGroupConfig {
 export interface ActuatorConfig {
   /** `management.endpoints.web.base-path` (default `/actuator`). */
   basePath: string;
-  /** `management.endpoints.web.exposure.include` (default `health`; `*` exposes all; also `info`, `prometheus`, `metrics`). */
+  /**
+   * `management.endpoints.web.exposure.include` (default `health`; `*` exposes all; also `info`, `prometheus`,
+   * `metrics`).
+   */
   exposureInclude: string[];
   /** `management.endpoints.web.exposure.exclude` (default empty; wins over include). */
   exposureExclude: string[];
@@ -48,9 +51,15 @@ export interface ActuatorConfig {
   healthEnabled: boolean;
   /** `management.endpoint.info.enabled` (default true; still needs exposure). */
   infoEnabled: boolean;
-  /** `management.endpoint.prometheus.enabled`: `/actuator/prometheus` (default true; still needs exposure, docs/observability.md). */
+  /**
+   * `management.endpoint.prometheus.enabled`: `/actuator/prometheus` (default true; still needs exposure,
+   * docs/observability.md).
+   */
   prometheusEndpointEnabled: boolean;
-  /** `management.endpoint.metrics.enabled`: `/actuator/metrics` (default true; still needs exposure, docs/observability.md). */
+  /**
+   * `management.endpoint.metrics.enabled`: `/actuator/metrics` (default true; still needs exposure,
+   * docs/observability.md).
+   */
   metricsEndpointEnabled: boolean;
   /** `management.endpoint.health.show-details` (default `never`). */
   showDetails: ShowMode;
@@ -60,7 +69,9 @@ export interface ActuatorConfig {
   roles: string[];
   /** `management.endpoint.health.status.order` (default `DOWN,OUT_OF_SERVICE,UP,UNKNOWN`). */
   statusOrder: string[];
-  /** `management.endpoint.health.status.http-mapping.<STATUS>`; non-empty replaces the default DOWN/OUT_OF_SERVICE→503. */
+  /**
+   * `management.endpoint.health.status.http-mapping.<STATUS>`; non-empty replaces the default DOWN/OUT_OF_SERVICE→503.
+   */
   statusHttpMapping: Record<string, number>;
   /** `management.endpoint.health.probes.enabled`: `livenessState`/`readinessState` and the two probe groups. */
   probesEnabled: boolean;
@@ -84,24 +95,37 @@ export interface ActuatorConfig {
   readinessStateEnabled: boolean;
   /** `management.health.metrics.enabled`: the `metrics` (V8 heap) component (default: on iff `metaspaceCheck`). */
   metricsEnabled: boolean | undefined;
-  /** `com.alipay.sofa.koupleless.runtime.monitor.metaspace-check`: `metrics` DOWN above the threshold (default false). */
+  /**
+   * `com.alipay.sofa.koupleless.runtime.monitor.metaspace-check`: `metrics` DOWN above the threshold (default false).
+   */
   metaspaceCheck: boolean;
-  /** `com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold`: percent of the V8 heap limit committed (default 85). */
+  /**
+   * `com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold`: percent of the V8 heap limit committed
+   * (default 85).
+   */
   metaspaceThreshold: number;
-  /** `koupleless.healthcheck.base.readiness.withAllBizReadiness` (default false): STARTUP rule and readiness coupling. */
+  /**
+   * `koupleless.healthcheck.base.readiness.withAllBizReadiness` (default false): STARTUP rule and readiness coupling.
+   */
   withAllBizReadiness: boolean;
   /**
    * `com.alipay.sofa.koupleless.runtime.operation.silence-seconds-before-uninstall` (default 0): how long a stopping
    * or removed module stays `DOWN` in STARTUP before its entry is dropped (the Java uninstall "silence" window).
    */
   silenceSecondsBeforeUninstall: number;
-  /** `nodeark.actuator.health.component-names`: `docs` (masterBizStartUp/arkBizAggregate) or `runtime` (baseStartUp/compositeAllBiz). */
+  /**
+   * `nodeark.actuator.health.component-names`: `docs` (masterBizStartUp/arkBizAggregate) or `runtime`
+   * (baseStartUp/compositeAllBiz).
+   */
   componentNames: ComponentNaming;
   /** `nodeark.actuator.health.startup-component-name`: explicit STARTUP name (wins over componentNames). */
   startupComponentName: string | undefined;
   /** `nodeark.actuator.health.aggregate-component-name`: explicit AGG name (wins over componentNames). */
   aggregateComponentName: string | undefined;
-  /** `nodeark.actuator.health.aggregate.indicator-format`: `flat` (docs, `"status":"UP"`) or `nested` (Java `"status":{"status":"UP"}`). */
+  /**
+   * `nodeark.actuator.health.aggregate.indicator-format`: `flat` (docs, `"status":"UP"`) or `nested` (Java
+   * `"status":{"status":"UP"}`).
+   */
   aggregateIndicatorFormat: 'flat' | 'nested';
   /**
    * `nodeark.actuator.health.aggregate.starting-biz`: how AGG shows a module whose `start()` has not returned:
@@ -126,7 +150,10 @@ export interface ActuatorConfig {
   healthCacheTtlMs: number;
   /** `nodeark.actuator.health.indicator-timeout`: bound on each base indicator, ms (default 3000). */
   indicatorTimeoutMs: number;
-  /** `nodeark.actuator.health.biz-timeout`: outer bound on one module's health, ms (default: runtime health timeout + 2000). */
+  /**
+   * `nodeark.actuator.health.biz-timeout`: outer bound on one module's health, ms
+   * (default: runtime health timeout + 2000).
+   */
   bizHealthTimeoutMs: number | undefined;
   /** `management.info.build.enabled` (default true). */
   infoBuildEnabled: boolean;

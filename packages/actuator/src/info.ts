@@ -115,7 +115,8 @@ function findPackageJson(require: NodeJS.Require, name: string): string | undefi
 
 /** Turns a registration into a `PluginHealthMeta`-shaped item. */
 export function pluginItem(p: PluginRegistration): PluginInfoItem {
-  const { name, version, groupId, artifactId, url, activator, priority: _priority, ...rest } = p;
+  const { name, version, groupId, artifactId, url, activator, ...rest } = p;
+  delete rest.priority;
   const scoped = /^(@[^/]+)\/(.+)$/.exec(name);
   const g = groupId ?? scoped?.[1];
   const a = artifactId ?? (scoped ? scoped[2] : name);

@@ -10,8 +10,10 @@
  * | `resolved` → `activated`/`deactivated` (`Started`)   | `AfterBizStartupEvent`         |
  * | `resolved` → `broken` (`Install Failed`)             | `AfterBizStartupFailedEvent`   |
  * | `activated` → `deactivated` (`Killing`)              | `BeforeBizStopEvent`           |
- * | → `stopped`                                          | `AfterBizStopEvent` (and `BeforeBizStopEvent` when no `Killing` came first) |
+ * | → `stopped`                                          | `AfterBizStopEvent` (*)        |
  * | `Switched`, crash (`Undefine`), `Uninstall Failed`   | ignored (as in Java)           |
+ *
+ * (*) and `BeforeBizStopEvent` when no `Killing` came first.
  */
 import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
 import type { ActuatorConfig } from './config.js';

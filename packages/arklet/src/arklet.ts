@@ -113,7 +113,11 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
   indicators.register('cpu', createCpuIndicator(sampler));
   indicators.register(
     'jvm',
-    createJvmIndicator({ loaded: () => runtime.list().length, unloaded: () => unloaded }, sampler, opts.memoryCapacityBytes),
+    createJvmIndicator(
+      { loaded: () => runtime.list().length, unloaded: () => unloaded },
+      sampler,
+      opts.memoryCapacityBytes,
+    ),
   );
 
   for (const def of [

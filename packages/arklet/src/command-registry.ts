@@ -126,8 +126,18 @@ export class CommandRegistry {
   }
 
   /** Every command with its input (a schema, a precompiled built-in input, or none): what OpenAPI describes. */
-  describe(): Array<{ id: string; description: string; bizOps: boolean; input: TSchema | PrecompiledInput | undefined }> {
-    return [...this.commands.values()].map((c) => ({ id: c.id, description: c.description, bizOps: c.bizOps === true, input: c.input }));
+  describe(): Array<{
+    id: string;
+    description: string;
+    bizOps: boolean;
+    input: TSchema | PrecompiledInput | undefined;
+  }> {
+    return [...this.commands.values()].map((c) => ({
+      id: c.id,
+      description: c.description,
+      bizOps: c.bizOps === true,
+      input: c.input,
+    }));
   }
 
   /** Every command as `help` lists it, in registration order. */

@@ -30,7 +30,9 @@ export interface HealthDataJson {
 }
 
 /** Creates the built-in `health` command over an indicator registry. */
-export function createHealthCommand(indicators: IndicatorRegistry): CommandDefinition<typeof HealthInputSchema, HealthDataJson> {
+export function createHealthCommand(
+  indicators: IndicatorRegistry,
+): CommandDefinition<typeof HealthInputSchema, HealthDataJson> {
   return {
     id: 'health',
     description: 'get all health info',

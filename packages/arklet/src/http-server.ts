@@ -7,7 +7,8 @@
  * |---|---|
  * | any method but POST | 500, text `POST http request only supported by arklet` |
  * | body > 1 MiB | 413, empty body |
- * | malformed JSON, or a JSON value that is not an object | 200 `CMD_PROCESS_INTERNAL_ERROR` `Internal Error: …` (Java never answers) |
+ * | malformed JSON | 200 `CMD_PROCESS_INTERNAL_ERROR` `Internal Error: …` (Java never answers) |
+ * | a JSON value that is not an object | 200 `CMD_PROCESS_INTERNAL_ERROR` `Internal Error: …` (Java never answers) |
  * | unknown command | 200 `{"code":"CMD_NOT_FOUND","message":"please follow the doc"}` |
  * | everything else | 200 and the command's envelope |
  *

@@ -58,7 +58,11 @@ function inputSchema(input: OpenApiCommand['input'], schemas: Readonly<Record<st
  * The OpenAPI 3.1 document of `commands`. `version` is the Arklet package version; `schemas` are the
  * built-in input schemas (`BUILTIN_SCHEMAS` of `@nodeark/arklet/schemas`).
  */
-export function buildOpenApi(commands: readonly OpenApiCommand[], schemas: Readonly<Record<string, TSchema>>, version: string): Json {
+export function buildOpenApi(
+  commands: readonly OpenApiCommand[],
+  schemas: Readonly<Record<string, TSchema>>,
+  version: string,
+): Json {
   const paths: Json = {};
   for (const c of commands) {
     const body = inputSchema(c.input, schemas);

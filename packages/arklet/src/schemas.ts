@@ -16,7 +16,10 @@ export const ArkBizMetaSchema = Type.Object({
   requestId: Type.Optional(Type.String({ maxLength: 256 })),
 });
 
-/** installBiz input (and each `bizList` item of batchInstallBiz). Every member is optional at the type level; the command's checks require some. */
+/**
+ * installBiz input (and each `bizList` item of batchInstallBiz). Every member is optional at the type level; the
+ * command's checks require some.
+ */
 export const InstallBizInputSchema = Type.Object({
   /** `file:` (directory, .tgz, .zip/.jar), `http:`, `https:`, or an absolute path. Required, non-blank. */
   bizUrl: Type.Optional(Type.String({ maxLength: MAX_BIZ_URL_LENGTH })),

@@ -73,14 +73,20 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   // A module never shadows the host's own routes, the actuator or a reserved prefix (docs/embedding.md).
   const reserved = config.get('nodeark.biz.reserved-paths') ?? [];
   runtime.admit(({ webContextPath }) =>
-    pathReservation(webContextPath, { app, actuatorBasePath: actuatorConfig.basePath ?? DEFAULT_ACTUATOR_CONFIG.basePath, reserved }),
+    pathReservation(webContextPath, {
+      app,
+      actuatorBasePath: actuatorConfig.basePath ?? DEFAULT_ACTUATOR_CONFIG.basePath,
+      reserved,
+    }),
   );
 
   let arklet: Arklet | undefined;
   const tunnels: Array<{ stop(options?: { graceful?: boolean }): Promise<void> }> = [];
   let tunnelsStopping: Promise<void> | undefined;
   const stopTunnels = (): Promise<void> =>
-    (tunnelsStopping ??= Promise.all(tunnels.splice(0).map((t) => t.stop({ graceful: true }).catch(() => {}))).then(() => {}));
+    (tunnelsStopping ??= Promise.all(
+      tunnels.splice(0).map((t) => t.stop({ graceful: true }).catch(() => {})),
+    ).then(() => {}));
   const services: BaseServices = {
     runtime,
     actuator,

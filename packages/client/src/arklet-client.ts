@@ -122,9 +122,15 @@ export class ArkletClient {
   }
 
   /** `uninstallBiz`. Not installed → SUCCESS with `data.code` `NOT_FOUND_BIZ` (nodeark deviation). */
-  uninstallBiz(req: BizIdentityRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
+  uninstallBiz(
+    req: BizIdentityRequest & { async: true },
+    options?: CallOptions,
+  ): Promise<ArkletResponse<ProcessRecord>>;
   uninstallBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse>>;
-  uninstallBiz(req: BizIdentityRequest, options?: CallOptions): Promise<ArkletResponse<ClientResponse | ProcessRecord>> {
+  uninstallBiz(
+    req: BizIdentityRequest,
+    options?: CallOptions,
+  ): Promise<ArkletResponse<ClientResponse | ProcessRecord>> {
     return this.command('uninstallBiz', req, options);
   }
 
@@ -136,9 +142,15 @@ export class ArkletClient {
   }
 
   /** `batchInstallBiz`: results keyed by bizUrl. */
-  batchInstallBiz(req: BatchInstallBizRequest & { async: true }, options?: CallOptions): Promise<ArkletResponse<ProcessRecord>>;
+  batchInstallBiz(
+    req: BatchInstallBizRequest & { async: true },
+    options?: CallOptions,
+  ): Promise<ArkletResponse<ProcessRecord>>;
   batchInstallBiz(req: BatchInstallBizRequest, options?: CallOptions): Promise<ArkletResponse<BatchInstallResponse>>;
-  batchInstallBiz(req: BatchInstallBizRequest, options?: CallOptions): Promise<ArkletResponse<BatchInstallResponse | ProcessRecord>> {
+  batchInstallBiz(
+    req: BatchInstallBizRequest,
+    options?: CallOptions,
+  ): Promise<ArkletResponse<BatchInstallResponse | ProcessRecord>> {
     return this.command('batchInstallBiz', req, options);
   }
 
@@ -233,7 +245,9 @@ export class ArkletClient {
   private transportError(err: unknown, url: string, timeout: number, signal: AbortSignal): ArkletClientError {
     if ((err as { code?: unknown })?.code === ERR_CLIENT_INVALID_RESPONSE.code) return err as ArkletClientError;
     if (signal.aborted) {
-      return signal.reason === TIMEOUT ? new ERR_CLIENT_TIMEOUT(url, timeout, { cause: err }) : new ERR_CLIENT_ABORTED(url, { cause: err });
+      return signal.reason === TIMEOUT
+        ? new ERR_CLIENT_TIMEOUT(url, timeout, { cause: err })
+        : new ERR_CLIENT_ABORTED(url, { cause: err });
     }
     const code = (err as { code?: unknown })?.code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ERR_CLIENT_TIMEOUT(url, timeout, { cause: err });
@@ -255,7 +269,11 @@ export function assertSuccess<T>(res: ArkletResponse<T>, commandId = 'the comman
   throw Object.assign(new ERR_CLIENT_COMMAND_FAILED(commandId, res.code, detail || '(no message)'), { response: res });
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void }, max: number, url: string): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy?: (err?: Error) => void },
+  max: number,
+  url: string,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

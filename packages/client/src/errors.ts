@@ -39,7 +39,9 @@ export function createCodedError<E extends Error & { readonly code: string }>(
       cause = (last as { cause: unknown }).cause;
       args = args.slice(0, -1);
     }
-    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & { code: string };
+    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & {
+      code: string;
+    };
     err.name = name;
     err.code = code;
     Error.captureStackTrace?.(err, CodedErrorImpl);

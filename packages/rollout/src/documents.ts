@@ -34,7 +34,10 @@ const UPGRADE_POLICIES: Record<string, UpgradePolicy> = {
   scaleupthenscaledown: 'scaleup_then_scaledown',
 };
 
-/** Normalises an upgrade policy (`install_then_uninstall`, `installThenUninstall`, `InstallThenUninstall`, …); undefined when unknown. */
+/**
+ * Normalises an upgrade policy (`install_then_uninstall`, `installThenUninstall`, `InstallThenUninstall`, …); undefined
+ * when unknown.
+ */
 export function normaliseUpgradePolicy(value: string): UpgradePolicy | undefined {
   const key = value.replace(/-/g, '_').toLowerCase();
   return UPGRADE_POLICIES[key] ?? UPGRADE_POLICIES[key.replace(/_/g, '')];
@@ -69,7 +72,13 @@ class Checker {
     return value as Obj;
   }
 
-  keys(obj: Obj, field: string, allowed: readonly string[], ignored: readonly string[] = [], warnings?: string[]): void {
+  keys(
+    obj: Obj,
+    field: string,
+    allowed: readonly string[],
+    ignored: readonly string[] = [],
+    warnings?: string[],
+  ): void {
     for (const key of Object.keys(obj)) {
       if (allowed.includes(key)) continue;
       const path = field === '' ? key : `${field}.${key}`;
@@ -77,7 +86,9 @@ class Checker {
         warnings?.push(`${path} is accepted but has no effect`);
         continue;
       }
-      const near = [...allowed, ...ignored].find((a) => a.toLowerCase() === key.toLowerCase() || editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
+      const near = [...allowed, ...ignored].find(
+        (a) => a.toLowerCase() === key.toLowerCase() || editDistance(a.toLowerCase(), key.toLowerCase()) <= 2,
+      );
       this.fail(path, `is not a known field${near ? ` (did you mean ${field === '' ? near : `${field}.${near}`}?)` : ''}`);
     }
   }
@@ -135,7 +146,11 @@ function editDistance(a: string, b: string): number {
   for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      dp[i]![j] = Math.min(
+        dp[i - 1]![j]! + 1,
+        dp[i]![j - 1]! + 1,
+        dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
   }
   return dp[a.length]![b.length]!;
@@ -422,7 +437,10 @@ async function readText(path: string): Promise<string> {
 
 /** Reads and validates a ModuleDeployment file; a relative module url is resolved against the file's folder. */
 export async function loadModuleDeployment(path: string): Promise<ModuleDeployment> {
-  return parseModuleDeployment(parseText(await readText(path), path), { source: path, baseDir: dirname(resolve(path)) });
+  return parseModuleDeployment(parseText(await readText(path), path), {
+    source: path,
+    baseDir: dirname(resolve(path)),
+  });
 }
 
 /** Reads and validates a fleet file. */

@@ -28,9 +28,15 @@ export function createRolloutError(code: string, template: string): RolloutError
   return createCodedError<RolloutError>('RolloutError', code, template);
 }
 
-/** A ModuleDeployment document is malformed: the message names the file and the field (`spec.replicas must be an integer ≥ -1`). */
+/**
+ * A ModuleDeployment document is malformed: the message names the file and the field
+ * (`spec.replicas must be an integer ≥ -1`).
+ */
 export const ERR_ROLLOUT_INVALID_DEPLOYMENT = createRolloutError('NODEARK_ERR_ROLLOUT_INVALID_DEPLOYMENT', '%s: %s');
-/** A fleet document is malformed (no bases, a base without an Arklet URL, duplicate names, bad `max-module-count`); names the field. */
+/**
+ * A fleet document is malformed (no bases, a base without an Arklet URL, duplicate names, bad `max-module-count`);
+ * names the field.
+ */
 export const ERR_ROLLOUT_INVALID_FLEET = createRolloutError('NODEARK_ERR_ROLLOUT_INVALID_FLEET', '%s: %s');
 /** The ModuleDeployment names a `baseDeploymentName` other than the fleet's name: probably the wrong fleet file. */
 export const ERR_ROLLOUT_FLEET_MISMATCH = createRolloutError('NODEARK_ERR_ROLLOUT_FLEET_MISMATCH', 'The ModuleDeployment targets base deployment "%s" but the fleet is "%s"');

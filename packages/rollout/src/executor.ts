@@ -119,7 +119,11 @@ function recordedKind(state: RolloutState | undefined): ReleaseKind | undefined 
   return state?.release?.kind;
 }
 
-async function observe(options: RolloutContextOptions, clients: FleetClients, signal?: AbortSignal): Promise<FleetObservation> {
+async function observe(
+  options: RolloutContextOptions,
+  clients: FleetClients,
+  signal?: AbortSignal,
+): Promise<FleetObservation> {
   const fleet = await fleetOf(options);
   return observeFleet(fleet, {
     clients,
@@ -128,8 +132,13 @@ async function observe(options: RolloutContextOptions, clients: FleetClients, si
   });
 }
 
-/** Read-only: observes the fleet and plans with the recorded release (of the recorded kind, apply or delete, unless `kind` is given). */
-export async function rolloutStatus(options: RolloutContextOptions & { kind?: ReleaseKind }): Promise<{ plan: RolloutPlan; state: RolloutState | undefined; observation: FleetObservation }> {
+/**
+ * Read-only: observes the fleet and plans with the recorded release (of the recorded kind, apply or delete, unless
+ * `kind` is given).
+ */
+export async function rolloutStatus(
+  options: RolloutContextOptions & { kind?: ReleaseKind },
+): Promise<{ plan: RolloutPlan; state: RolloutState | undefined; observation: FleetObservation }> {
   const clients = options.clients ?? new FleetClients();
   try {
     const state = await (options.state ?? new MemoryStateStore()).load();
@@ -150,7 +159,9 @@ export async function rolloutStatus(options: RolloutContextOptions & { kind?: Re
 }
 
 /** Read-only: observes the fleet and predicts the whole release (`nodeark rollout plan`). */
-export async function previewRollout(options: RolloutContextOptions & { kind?: ReleaseKind }): Promise<Simulation & { observation: FleetObservation }> {
+export async function previewRollout(
+  options: RolloutContextOptions & { kind?: ReleaseKind },
+): Promise<Simulation & { observation: FleetObservation }> {
   const clients = options.clients ?? new FleetClients();
   try {
     const state = await (options.state ?? new MemoryStateStore()).load();
@@ -174,7 +185,9 @@ export async function previewRollout(options: RolloutContextOptions & { kind?: R
  * when given, must be that batch (v1: `confirmBatchNum` must equal the current batch). Throws
  * `NODEARK_ERR_ROLLOUT_NOT_PAUSED` when the rollout is not waiting for a confirmation. Returns the batch.
  */
-export async function confirmRollout(options: RolloutContextOptions & { batch?: number }): Promise<{ batch: number; kind: ReleaseKind }> {
+export async function confirmRollout(
+  options: RolloutContextOptions & { batch?: number },
+): Promise<{ batch: number; kind: ReleaseKind }> {
   const store = options.state ?? new MemoryStateStore();
   const release = store.lock ? await store.lock() : undefined;
   try {
@@ -212,7 +225,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; resolves with every outcome. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const out: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -266,7 +283,7 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
   let startedBatch = 0;
 
   try {
-    let state: RolloutState = (await store.load()) ?? emptyState(name);
+    const state: RolloutState = (await store.load()) ?? emptyState(name);
     for (;;) {
       if (signal?.aborted) {
         const { plan } = await rolloutStatus({ ...options, state: store, clients, kind });
@@ -458,9 +475,17 @@ function envelopeDetail(res: ArkletResponse<unknown>): string {
   return `${res.code}: ${parts.join(' — ') || '(no message)'}${dataCode}`;
 }
 
-async function call<T>(a: Action, ctx: ActionContext, command: string, fn: (c: ArkletClient, opts: { timeoutMs: number; signal?: AbortSignal }) => Promise<ArkletResponse<T>>): Promise<ArkletResponse<T>> {
+async function call<T>(
+  a: Action,
+  ctx: ActionContext,
+  command: string,
+  fn: (c: ArkletClient, opts: { timeoutMs: number; signal?: AbortSignal }) => Promise<ArkletResponse<T>>,
+): Promise<ArkletResponse<T>> {
   try {
-    return await fn(ctx.clients.get(a.arkletUrl), { timeoutMs: ctx.callTimeoutMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    return await fn(ctx.clients.get(a.arkletUrl), {
+      timeoutMs: ctx.callTimeoutMs,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (err) {
     throw transport(a.base, command, err);
   }

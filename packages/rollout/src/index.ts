@@ -5,7 +5,8 @@
  *
  * - documents: {@link parseModuleDeployment}, {@link parseFleet}, {@link loadModuleDeployment}, {@link loadFleet};
  * - the pure planner: {@link computeBatches}, {@link planRollout}, {@link simulateRollout};
- * - execution: {@link observeFleet}, {@link runRollout}, {@link confirmRollout}, {@link rolloutStatus}, {@link previewRollout};
+ * - execution: {@link observeFleet}, {@link runRollout}, {@link confirmRollout}, {@link rolloutStatus},
+ *   {@link previewRollout};
  * - the release record: {@link FileStateStore}, {@link MemoryStateStore};
  * - versions by semver: {@link compareModuleVersions}, {@link versionChange}, {@link rollbackTarget}.
  * @packageDocumentation

@@ -43,7 +43,10 @@ export interface ObserveOptions {
 export function toObservedBiz(b: BizInfo): ObservedBiz {
   const out: ObservedBiz = { bizName: b.bizName, bizVersion: b.bizVersion, bizState: String(b.bizState).toLowerCase() as ObservedBiz['bizState'] };
   const records = Array.isArray(b.bizStateRecords) ? b.bizStateRecords : [];
-  const latest = records.reduce<(typeof records)[number] | undefined>((m, r) => (!m || r.changeTime >= m.changeTime ? r : m), undefined);
+  const latest = records.reduce<(typeof records)[number] | undefined>(
+    (m, r) => (!m || r.changeTime >= m.changeTime ? r : m),
+    undefined,
+  );
   if (latest) {
     out.changeTime = latest.changeTime;
     if (latest.message) out.message = latest.message;
@@ -57,11 +60,20 @@ export async function observeBase(
   client: ArkletClient,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<BaseObservation> {
-  const obs: BaseObservation = { name: base.name, arkletUrl: base.arkletUrl, labels: { ...base.labels }, reachable: false, bizs: [] };
+  const obs: BaseObservation = {
+    name: base.name,
+    arkletUrl: base.arkletUrl,
+    labels: { ...base.labels },
+    reachable: false,
+    bizs: [],
+  };
   if (base.maxModuleCount !== undefined) obs.maxModuleCount = base.maxModuleCount;
   if (base.cordon) obs.cordon = true;
   try {
-    const res = await client.queryAllBiz({ timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await client.queryAllBiz({
+      timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (res.code !== 'SUCCESS' || !Array.isArray(res.data)) {
       obs.error = `queryAllBiz answered ${res.code}${res.message ? `: ${res.message}` : ''}`;
       return obs;

@@ -19,7 +19,6 @@ import type {
   BaseView,
   BatchPlan,
   Blocked,
-  Condition,
   FleetObservation,
   ModuleDeployment,
   ObservedBiz,
@@ -205,7 +204,16 @@ export function planRollout(input: PlanInput): RolloutPlan {
   });
   const converged = updated === target && old === 0 && pending === 0;
   if (batches.length === 0 && !converged) {
-    batches = [{ index: 1, target, oldTarget: 0, size: target - updated, beta: false, pauseAfter: { confirm: false, graySeconds: 0 } }];
+    batches = [
+      {
+        index: 1,
+        target,
+        oldTarget: 0,
+        size: target - updated,
+        beta: false,
+        pauseAfter: { confirm: false, graySeconds: 0 },
+      },
+    ];
   }
 
   const up = target >= release.origin.updated;
@@ -283,7 +291,10 @@ export function planRollout(input: PlanInput): RolloutPlan {
   if (currentBatch > 1) {
     const prev = batches[currentBatch - 2]!;
     const doneAt = release.batchCompletedAt[String(prev.index)];
-    const grayUntil = prev.pauseAfter.graySeconds > 0 ? (doneAt === undefined ? undefined : doneAt + prev.pauseAfter.graySeconds * 1000) : 0;
+    const grayUntil =
+      prev.pauseAfter.graySeconds > 0
+        ? (doneAt === undefined ? undefined : doneAt + prev.pauseAfter.graySeconds * 1000)
+        : 0;
     const grayPending = prev.pauseAfter.graySeconds > 0 && (grayUntil === undefined || now < grayUntil);
     if (prev.pauseAfter.confirm && !release.confirmed.includes(prev.index)) {
       plan.phase = 'WaitingForConfirmation';
@@ -395,7 +406,10 @@ function computeActions(
   let shortage = 0;
   if (need > 0) {
     if (upgradePolicy !== 'scaleup_then_scaledown') {
-      const olds = rankForRemoval(slots.filter((x) => !x.desired && x.old.length > 0 && !x.cordoned && !acted.has(x.name)), policy);
+      const olds = rankForRemoval(
+        slots.filter((x) => !x.desired && x.old.length > 0 && !x.cordoned && !acted.has(x.name)),
+        policy,
+      );
       for (const s of olds.slice(0, need)) {
         const from = versionsOf(s.old).join(', ');
         // Still an `upgrade` action (the same operations); the summary says when it goes to a lower version.
@@ -447,7 +461,10 @@ function computeActions(
     const excess = stillOld.length - batch.oldTarget;
     if (excess > 0) {
       // Cordoned bases are emptied first.
-      const removable = rankForRemoval(stillOld.filter((x) => !acted.has(x.name)), policy).sort((a, b) => Number(b.cordoned) - Number(a.cordoned));
+      const removable = rankForRemoval(
+        stillOld.filter((x) => !acted.has(x.name)),
+        policy,
+      ).sort((a, b) => Number(b.cordoned) - Number(a.cordoned));
       for (const s of removable.slice(0, excess)) {
         add(action('remove', s, { versions: versionsOf(s.old), summary: `uninstall old ${name} ${versionsOf(s.old).join(', ')}` }), plan.cleanup);
       }
@@ -510,7 +527,11 @@ export function simulateRollout(input: PlanInput): Simulation {
     if (plan.phase === 'Completed') break;
     if (plan.phase === 'WaitingForConfirmation' || plan.phase === 'GrayPause') {
       const k = plan.pause!.afterBatch;
-      release = { ...release, confirmed: [...release.confirmed, k], batchCompletedAt: { ...release.batchCompletedAt, [k]: -Infinity } };
+      release = {
+        ...release,
+        confirmed: [...release.confirmed, k],
+        batchCompletedAt: { ...release.batchCompletedAt, [k]: -Infinity },
+      };
       continue;
     }
     if (plan.phase === 'Blocked') {
@@ -528,7 +549,14 @@ export function simulateRollout(input: PlanInput): Simulation {
     const batch = plan.batches[plan.currentBatch - 1]!;
     const prev = out[out.length - 1];
     const entry: PredictedBatch =
-      prev && prev.batch.index === batch.index ? prev : { batch, actions: [], cleanup: [], ...(batch.index < plan.batches.length ? { pause: batch.pauseAfter } : {}) };
+      prev && prev.batch.index === batch.index
+        ? prev
+        : {
+            batch,
+            actions: [],
+            cleanup: [],
+            ...(batch.index < plan.batches.length ? { pause: batch.pauseAfter } : {}),
+          };
     if (entry !== prev) out.push(entry);
     entry.actions.push(...plan.actions);
     entry.cleanup.push(...plan.cleanup);

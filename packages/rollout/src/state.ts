@@ -155,7 +155,9 @@ export class FileStateStore implements StateStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ERR_ROLLOUT_READ(lockPath, (err as Error).message, { cause: err });
         const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new ERR_ROLLOUT_LOCKED(this.path, lockPath, pid);
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new ERR_ROLLOUT_LOCKED(this.path, lockPath, pid);
+        }
         if (pid === process.pid) throw new ERR_ROLLOUT_LOCKED(this.path, lockPath, pid);
         // Stale lock (its process is gone): take it over.
         await unlink(lockPath).catch(() => {});

@@ -5,7 +5,10 @@
  */
 import type { BizState } from '@nodeark/client';
 
-/** `install_then_uninstall` (default), `uninstall_then_install`, `scaleup_then_scaledown` (either spelling accepted on input). */
+/**
+ * `install_then_uninstall` (default), `uninstall_then_install`, `scaleup_then_scaledown` (either spelling accepted on
+ * input).
+ */
 export type UpgradePolicy = 'install_then_uninstall' | 'uninstall_then_install' | 'scaleup_then_scaledown';
 
 /** `scatter` (default: the least-loaded bases first) or `stacking` (the most-loaded bases that still have room). */
@@ -146,7 +149,10 @@ export type ActionKind =
   | 'install'
   /** Replace the old version(s) on the base with the desired one, with `policy`. */
   | 'upgrade'
-  /** The desired version is installed but not activated: activate it (switchBiz), reinstall it if broken, then remove old versions. */
+  /**
+   * The desired version is installed but not activated: activate it (switchBiz), reinstall it if broken, then remove
+   * old versions.
+   */
   | 'finish'
   /** Uninstall `versions` (scale-down, old-version removal, deletion). */
   | 'remove';
@@ -164,7 +170,10 @@ export interface Action {
   versions: string[];
   /** finish: the desired version's state now (`deactivated`, `resolved`, `broken`, …). */
   state?: BizState;
-  /** One line for humans (`install provider:2.0.0`, `upgrade provider 1.0.0 → 2.0.0`, `roll back provider 2.0.0 → 1.0.0`). */
+  /**
+   * One line for humans (`install provider:2.0.0`, `upgrade provider 1.0.0 → 2.0.0`,
+   * `roll back provider 2.0.0 → 1.0.0`).
+   */
   summary: string;
 }
 
@@ -271,7 +280,10 @@ export interface RolloutPlan {
   old: number;
   bases: BaseView[];
   conditions: Condition[];
-  /** `serviceStrategy.enableModuleService`: the endpoint set a Service would select (host:targetPort of each base holding the module). */
+  /**
+   * `serviceStrategy.enableModuleService`: the endpoint set a Service would select (host:targetPort of each base
+   * holding the module).
+   */
   service?: { name: string; port?: number; targetPort?: number | string; endpoints: string[] };
   warnings: string[];
 }

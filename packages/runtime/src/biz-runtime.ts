@@ -101,7 +101,10 @@ export interface RuntimeOptions {
    * either way. Default 0 (no idle limit: live streams and WebSockets may stay quiet for long).
    */
   idleTimeoutMs?: number;
-  /** Extend the client's `x-forwarded-*` headers (a trusted proxy in front of the base) instead of replacing them. Default false. */
+  /**
+   * Extend the client's `x-forwarded-*` headers (a trusted proxy in front of the base) instead of replacing them.
+   * Default false.
+   */
   trustProxy?: boolean;
   /**
    * `NODE_ENV` of module workers unless the install's `envs` set it. Default: the base's own
@@ -151,7 +154,9 @@ export interface WatchdogOptions {
   maxEventLoopUtilization: number;
   /** Consecutive unhealthy samples before the module is marked DOWN and `action` runs. Default 10. */
   maxUnhealthyChecks: number;
-  /** `mark-down` (health DOWN until it recovers), `restart` (a fresh worker of the same version), `remove` (uninstall). */
+  /**
+   * `mark-down` (health DOWN until it recovers), `restart` (a fresh worker of the same version), `remove` (uninstall).
+   */
   action: 'mark-down' | 'restart' | 'remove';
 }
 
@@ -272,7 +277,13 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   installRequestOf(bizName: string, bizVersion: string): InstallRequest | undefined {
     const rec = this.bizs.get(bizIdentity(bizName, bizVersion));
     if (!rec) return undefined;
-    const req: InstallRequest = { bizUrl: rec.bizUrl, bizName: rec.bizName, bizVersion: rec.bizVersion, args: [...rec.args], envs: { ...rec.envs } };
+    const req: InstallRequest = {
+      bizUrl: rec.bizUrl,
+      bizName: rec.bizName,
+      bizVersion: rec.bizVersion,
+      args: [...rec.args],
+      envs: { ...rec.envs },
+    };
     if (rec.integrity !== undefined) req.integrity = rec.integrity;
     return req;
   }
@@ -311,7 +322,14 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     return this.meters.snapshot(
       this.list().map((b) => {
         const rec = this.bizs.get(b.identity)!;
-        return { identity: b.identity, bizName: b.bizName, bizVersion: b.bizVersion, state: b.bizState, webContextPath: b.webContextPath, host: rec.host };
+        return {
+          identity: b.identity,
+          bizName: b.bizName,
+          bizVersion: b.bizVersion,
+          state: b.bizState,
+          webContextPath: b.webContextPath,
+          host: rec.host,
+        };
       }),
     );
   }
@@ -396,7 +414,11 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       }
       if (compat.refusal !== undefined) return { code: 'FAILED', message: compat.refusal, costMs: Date.now() - t0 };
       for (const check of this.admissionChecks) {
-        const reason = check({ bizName: manifest.bizName, bizVersion: manifest.bizVersion, webContextPath: manifest.webContextPath });
+        const reason = check({
+          bizName: manifest.bizName,
+          bizVersion: manifest.bizVersion,
+          webContextPath: manifest.webContextPath,
+        });
         if (reason !== undefined) {
           const message = new ERR_BIZ_CONTEXT_PATH_RESERVED(manifest.webContextPath, reason).message;
           return { code: 'FAILED', message, costMs: Date.now() - t0 };
@@ -681,7 +703,11 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       rewriteMount: rec.mountRewrite,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
-      onLog: bizLogSink(this.options.logger === silentLogger ? undefined : this.options.logger, rec.identity, this.options.moduleLogLevel),
+      onLog: bizLogSink(
+        this.options.logger === silentLogger ? undefined : this.options.logger,
+        rec.identity,
+        this.options.moduleLogLevel,
+      ),
       meter: this.meters.of(rec.identity),
     });
   }
@@ -831,7 +857,13 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    * routed when `wantActive` and no other version of the name is activated, else deactivated (and any
    * placeholder route of this version removed).
    */
-  private settleStarted(rec: BizRecord, host: WorkerHost, wantActive: boolean, activeMessage: string, inactiveMessage: string): void {
+  private settleStarted(
+    rec: BizRecord,
+    host: WorkerHost,
+    wantActive: boolean,
+    activeMessage: string,
+    inactiveMessage: string,
+  ): void {
     host.onCrash = (error) => this.onCrash(rec, error);
     const other = [...this.bizs.values()].find((r) => r !== rec && r.bizName === rec.bizName && r.state === 'activated');
     if (wantActive && !other) {

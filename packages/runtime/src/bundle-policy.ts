@@ -21,7 +21,11 @@ export interface BundlePolicy {
 
 /** Throws `NODEARK_ERR_BUNDLE_NOT_ALLOWED` when `bizUrl` breaks the policy. Malformed URLs pass through
  * (the resolver reports them with their own codes). */
-export async function checkBundlePolicy(bizUrl: string, integrity: string | undefined, policy: BundlePolicy): Promise<void> {
+export async function checkBundlePolicy(
+  bizUrl: string,
+  integrity: string | undefined,
+  policy: BundlePolicy,
+): Promise<void> {
   const label = redactUrl(bizUrl);
   if (policy.requireIntegrity && (integrity === undefined || integrity.trim() === '')) {
     throw new ERR_BUNDLE_NOT_ALLOWED(label, 'an integrity value (sha256-… or sha512-…) is required (nodeark.bundle.require-integrity)');

@@ -148,7 +148,9 @@ export const ERR_BIZ_CONTEXT_PATH_TAKEN = createError(
   'webContextPath "/%s" is already used by module %s',
   409,
 );
-/** An admission check of the base refused the module's webContextPath (a host route, the actuator, a reserved prefix). */
+/**
+ * An admission check of the base refused the module's webContextPath (a host route, the actuator, a reserved prefix).
+ */
 export const ERR_BIZ_CONTEXT_PATH_RESERVED = createError(
   'NODEARK_ERR_BIZ_CONTEXT_PATH_RESERVED',
   'webContextPath "/%s" is reserved: %s',

@@ -11,7 +11,9 @@ import { ERR_BIZ_INCOMPATIBLE } from './errors.js';
 export interface HostVersions {
   /** The running Node.js (`process.versions.node`). */
   node: string;
-  /** The running nodeark package, or undefined when the runtime is used without it (ranges on it are then not checked). */
+  /**
+   * The running nodeark package, or undefined when the runtime is used without it (ranges on it are then not checked).
+   */
   nodeark: string | undefined;
 }
 
@@ -31,7 +33,11 @@ const LABEL: Record<BizRequirement['target'], string> = { node: 'Node', nodeark:
  * satisfies `>=0.1.0`, where npm's default would refuse every prerelease outside the range's own tuple.
  * A range that is not valid semver refuses the module too: a typo must not silently disable the check.
  */
-export function checkRequirements(identity: string, requirements: readonly BizRequirement[], host: HostVersions): RequirementsCheck {
+export function checkRequirements(
+  identity: string,
+  requirements: readonly BizRequirement[],
+  host: HostVersions,
+): RequirementsCheck {
   const unchecked: BizRequirement[] = [];
   for (const r of requirements) {
     const label = LABEL[r.target];
@@ -71,7 +77,11 @@ export function compareBizVersions(a: string, b: string): number | undefined {
  * a group mixes semver and free-form versions, which a single comparator falling back to the input order
  * for mixed pairs would not (it is not transitive). Equal versions keep their input order.
  */
-export function orderVersionsWithinGroups<T>(items: readonly T[], group: (item: T) => string, version: (item: T) => string): T[] {
+export function orderVersionsWithinGroups<T>(
+  items: readonly T[],
+  group: (item: T) => string,
+  version: (item: T) => string,
+): T[] {
   const out = [...items];
   const positions = new Map<string, number[]>();
   items.forEach((item, i) => {

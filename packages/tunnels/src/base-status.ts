@@ -44,7 +44,9 @@ export interface BaseInfoOptions {
   version?: string;
   /** `baseMetadata.clusterName` (node label `base.koupleless.io/cluster-name`). Default `default` (Java). */
   clusterName?: string;
-  /** `localIP`: must be reachable from the controller (in Kubernetes: `status.podIP`). Default {@link detectLocalIP}. */
+  /**
+   * `localIP`: must be reachable from the controller (in Kubernetes: `status.podIP`). Default {@link detectLocalIP}.
+   */
   localIP?: string;
   /** `localHostName` (in Kubernetes: the pod name, `metadata.name`). Default `os.hostname()`. */
   localHostName?: string;

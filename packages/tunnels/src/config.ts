@@ -143,7 +143,13 @@ export function mqttOptionsFromConfig(get: ConfigGetter, wiring: TunnelWiring): 
   return opts;
 }
 
-function baseInfo(get: ConfigGetter): { name?: string; version?: string; clusterName?: string; localIP?: string; localHostName?: string } {
+function baseInfo(get: ConfigGetter): {
+  name?: string;
+  version?: string;
+  clusterName?: string;
+  localIP?: string;
+  localHostName?: string;
+} {
   const out: { name?: string; version?: string; clusterName?: string; localIP?: string; localHostName?: string } = {};
   const name = str(get('spring.application.name'));
   if (name !== undefined) out.name = name;

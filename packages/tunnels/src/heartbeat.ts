@@ -135,8 +135,17 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
     baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port }, state);
 
   const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
-  const agent = new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: Math.max(1_000, intervalMs * 2) });
-  const stats: HeartbeatStats = { delivered: 0, failed: 0, consecutiveFailures: 0, lastDeliveredAt: undefined, baselineFetched: false };
+  const agent = new Agent({
+    connect: { timeout: connectTimeoutMs },
+    keepAliveTimeout: Math.max(1_000, intervalMs * 2),
+  });
+  const stats: HeartbeatStats = {
+    delivered: 0,
+    failed: 0,
+    consecutiveFailures: 0,
+    lastDeliveredAt: undefined,
+    baselineFetched: false,
+  };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inflight: Promise<boolean> | undefined;
@@ -190,7 +199,8 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
     }
   };
 
-  const retryDelay = (): number => Math.min(retryMax, retryInitial * 2 ** Math.max(0, Math.min(30, stats.consecutiveFailures - 1)));
+  const retryDelay = (): number =>
+    Math.min(retryMax, retryInitial * 2 ** Math.max(0, Math.min(30, stats.consecutiveFailures - 1)));
 
   const fetchBaseline = async (): Promise<void> => {
     baselineRunning = true;

@@ -1,17 +1,21 @@
 /**
  * The MQTT tunnel to ModuleController v2, wire-compatible with the Java Arklet's `arklet-tunnel-mqtt`
  * (docs/reference/module-controller.md § MQTT tunnel). Topics (`<p>` = `koupleless_<env>`,
- * `<id>` = the base identity):
+ * `<id>` = the base identity), by direction, with their QoS and payload:
  *
- * | direction | topic | QoS | payload |
- * |---|---|---|---|
- * | base subscribes | `<p>/<id>/+` and `<p>/<id>/base/baseline` | 1 | the command is the last segment |
- * | base → MC | `<p>/<id>/base/heart` | 1 | `{data: BaseStatus (port 0, state activated), publishTimestamp}` every 10 s from the first connect |
- * | base → MC | `<p>/<id>/base/queryBaseline` | 1 | `{data: BaseMetadata, publishTimestamp}`, once, on the first connect |
- * | MC → base | `<p>/<id>/health` → base `<p>/<id>/base/health` | 1 | `{data: {code, data: {healthData}, message?}, …}` |
- * | MC → base | `<p>/<id>/queryAllBiz` → `<p>/<id>/base/simpleBiz` | 1 | `{data: [{latestStateRecord, name, state, version}], …}` |
- * | MC → base | `<p>/<id>/installBiz`, `uninstallBiz` → `<p>/<id>/base/bizOperation` | 1 | `{data: {bizName, bizVersion, command, response: Output}, …}` |
- * | MC → base | `<p>/<id>/base/baseline` (bare `BizModel[]`) → `<p>/<id>/base/batchInstallBizResponse` | 1 | `{data: {command: "batchInstallBiz", response: Output}, …}` |
+ * - base subscribes (QoS 1): `<p>/<id>/+` and `<p>/<id>/base/baseline`; the command is the last segment
+ * - base → MC (QoS 1): `<p>/<id>/base/heart`; payload: `{data: BaseStatus (port 0, state activated), publishTimestamp}`
+ *   every 10 s from the first connect
+ * - base → MC (QoS 1): `<p>/<id>/base/queryBaseline`; payload: `{data: BaseMetadata, publishTimestamp}`, once, on the
+ *   first connect
+ * - MC → base (QoS 1): `<p>/<id>/health` → base `<p>/<id>/base/health`; payload:
+ *   `{data: {code, data: {healthData}, message?}, …}`
+ * - MC → base (QoS 1): `<p>/<id>/queryAllBiz` → `<p>/<id>/base/simpleBiz`; payload:
+ *   `{data: [{latestStateRecord, name, state, version}], …}`
+ * - MC → base (QoS 1): `<p>/<id>/installBiz`, `uninstallBiz` → `<p>/<id>/base/bizOperation`; payload:
+ *   `{data: {bizName, bizVersion, command, response: Output}, …}`
+ * - MC → base (QoS 1): `<p>/<id>/base/baseline` (bare `BizModel[]`) → `<p>/<id>/base/batchInstallBizResponse`; payload:
+ *   `{data: {command: "batchInstallBiz", response: Output}, …}`
  *
  * `Output` is the Java handler result `{code, data, message}` (no baseIdentity, no errorStackTrace); an
  * internal error becomes `{code: FAILED, data: {code: FAILED, message: <stack trace>}, message}` as Java's
@@ -65,7 +69,10 @@ export interface MqttTunnelOptions extends BaseInfoOptions {
   clientCrtPath?: string;
   /** `koupleless.arklet.mqtt.client_key_path`: client key (PEM) for mutual TLS. */
   clientKeyPath?: string;
-  /** `koupleless.arklet.mqtt.env`: topics are `koupleless_<env lower-cased>/…`. Must equal the controller's `ENV`. Default `dev`. */
+  /**
+   * `koupleless.arklet.mqtt.env`: topics are `koupleless_<env lower-cased>/…`. Must equal the controller's `ENV`.
+   * Default `dev`.
+   */
   env?: string;
   /** `BaseStatus.port` in the MQTT heartbeat. Default 0 (Java's MQTT tunnel sends 0). */
   heartbeatPort?: number;
@@ -433,7 +440,10 @@ export function simpleBizInfo(b: BizInfoLike): SimpleBizInfo {
       ? {
           changeTime: Math.trunc(latest.changeTime),
           message: latest.message ?? null,
-          reason: latest.reason === undefined || latest.reason === null ? null : (REASON_ENUM_NAMES[latest.reason] ?? latest.reason),
+          reason:
+            latest.reason === undefined || latest.reason === null
+              ? null
+              : (REASON_ENUM_NAMES[latest.reason] ?? latest.reason),
           state: latest.state ? latest.state.toUpperCase() : null,
         }
       : null,

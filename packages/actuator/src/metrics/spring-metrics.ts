@@ -64,7 +64,11 @@ function statistics(family: MeterFamily, s: MeterSample): Measurement[] {
 }
 
 /** The body for `name` with `filters`, or undefined (404) when no series of that name matches. */
-export function describeMetric(families: readonly MeterFamily[], name: string, filters: ReadonlyArray<[string, string]>): MetricResponse | undefined {
+export function describeMetric(
+  families: readonly MeterFamily[],
+  name: string,
+  filters: ReadonlyArray<[string, string]>,
+): MetricResponse | undefined {
   const matching: Array<{ family: MeterFamily; sample: MeterSample }> = [];
   for (const family of families) {
     if (family.descriptor.name !== name) continue;

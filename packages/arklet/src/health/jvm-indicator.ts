@@ -19,9 +19,12 @@
  * | `unload class count` | modules uninstalled (stopped) since the Arklet started |
  * | `total class count` | loaded + unloaded |
  * | `run time(s)` | `process.uptime()` |
- * | `java max metaspace` | the memory budget of the base: option `memoryCapacityBytes`, else the cgroup limit (`process.constrainedMemory()`), else `os.totalmem()` |
+ * | `java max metaspace` | the memory budget of the base (see below) |
  * | `java committed metaspace` | the process RSS (workers included) |
  * | `java used metaspace` | `heapUsed + external`, at most RSS |
+ *
+ * The memory budget of the base is option `memoryCapacityBytes`, else the cgroup limit
+ * (`process.constrainedMemory()`), else `os.totalmem()`.
  *
  * ModuleController reads `java max metaspace` as the node's memory capacity and
  * `max - committed` as allocatable, so these three are bytes of the whole process.

@@ -58,7 +58,11 @@ const HELP: OptionDef = { type: 'boolean', short: 'h' };
  * unknown option (suggesting the closest of the command's options, then of `extraCandidates`), a missing
  * value, or a value given to a flag.
  */
-export function parseOptions(argv: readonly string[], defs: OptionDefs, extraCandidates: readonly string[] = []): ParsedOptions {
+export function parseOptions(
+  argv: readonly string[],
+  defs: OptionDefs,
+  extraCandidates: readonly string[] = [],
+): ParsedOptions {
   const options: Record<string, OptionDef> = { help: HELP, ...defs };
   const verbatim: Record<string, string[]> = {};
   const rest: string[] = [];
@@ -90,7 +94,10 @@ export function parseOptions(argv: readonly string[], defs: OptionDefs, extraCan
   const utilOptions: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
     Object.entries(options)
       .filter(([, d]) => !d.verbatim)
-      .map(([name, d]) => [name, { type: d.type, ...(d.short ? { short: d.short } : {}), ...(d.multiple ? { multiple: true } : {}) }]),
+      .map(([name, d]) => [
+        name,
+        { type: d.type, ...(d.short ? { short: d.short } : {}), ...(d.multiple ? { multiple: true } : {}) },
+      ]),
   );
   let parsed: { values: Record<string, string | boolean | Array<string | boolean> | undefined>; positionals: string[] };
   try {

@@ -197,12 +197,16 @@ export const ACTUATOR_CONFIG_SCHEMA: Readonly<Record<string, ConfigKeyDef>> = Ob
 );
 
 /** Keys whose last segments are free (`management.endpoint.health.status.http-mapping.DOWN`). */
-export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> = ACTUATOR_PROPERTY_PATTERNS.map((p) => ({
-  prefix: p.prefix,
-  def: { kind: 'raw', default: undefined, description: p.description },
-}));
+export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> =
+  ACTUATOR_PROPERTY_PATTERNS.map((p) => ({
+    prefix: p.prefix,
+    def: { kind: 'raw', default: undefined, description: p.description },
+  }));
 
 /** True for keys the actuator reads (passed to `actuatorConfigFromProperties`). */
 export function isActuatorKey(key: string): boolean {
-  return ACTUATOR_PROPERTIES.some((p) => p.key === key) || ACTUATOR_PROPERTY_PATTERNS.some((p) => key.startsWith(p.prefix));
+  return (
+    ACTUATOR_PROPERTIES.some((p) => p.key === key) ||
+    ACTUATOR_PROPERTY_PATTERNS.some((p) => key.startsWith(p.prefix))
+  );
 }

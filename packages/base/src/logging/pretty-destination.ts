@@ -40,7 +40,10 @@ export function wantsColors(out: LogStream): boolean {
  * A pino destination (`pino(options, prettyDestination())`) printing each line readably to `out`
  * (default `process.stdout`). A line that is not a JSON object is passed through unchanged.
  */
-export function prettyDestination(out: LogStream = process.stdout, options: PrettyOptions = {}): { write(line: string): void } {
+export function prettyDestination(
+  out: LogStream = process.stdout,
+  options: PrettyOptions = {},
+): { write(line: string): void } {
   const colors = options.colors ?? wantsColors(out);
   return {
     write(chunk: string): void {
@@ -65,7 +68,9 @@ export function formatLine(line: string, colors: boolean): string {
   }
   if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return line.endsWith('\n') ? line : `${line}\n`;
   const r = rec as Record<string, unknown>;
-  const style = colors ? (format: Format, text: string) => styleText(format, text, { validateStream: false }) : (_format: Format, text: string) => text;
+  const style = colors
+    ? (format: Format, text: string) => styleText(format, text, { validateStream: false })
+    : (_format: Format, text: string) => text;
 
   const level = typeof r.level === 'number' ? r.level : 30;
   let out = `${style('gray', clock(r.time))} ${style(LEVEL_COLORS[level] ?? 'white', LEVEL_LABELS[level] ?? String(r.level).padEnd(5))}`;

@@ -92,7 +92,11 @@ export async function copyDirectory(src: string, dest: string, options: CopyDire
  * from real paths, so absolute links into the bundle and `a/../b` forms become plain relative links.
  * A dangling link is judged lexically. Outside → `ERR_BUNDLE_UNSAFE_ENTRY`.
  */
-export async function insideLinkTarget(root: string, rel: string, unsafe: (rel: string, why: string) => Error): Promise<string> {
+export async function insideLinkTarget(
+  root: string,
+  rel: string,
+  unsafe: (rel: string, why: string) => Error,
+): Promise<string> {
   const at = join(root, rel);
   const raw = await readlink(at);
   let real: string;

@@ -56,7 +56,11 @@ function takeUserinfo(url: URL, label: string): Credentials | undefined {
   if (url.username === '' && url.password === '') return undefined;
   let creds: Credentials;
   try {
-    creds = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password), origin: url.origin };
+    creds = {
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      origin: url.origin,
+    };
   } catch {
     throw new ERR_BUNDLE_INVALID_URL(label, 'malformed percent-encoding in the userinfo');
   }

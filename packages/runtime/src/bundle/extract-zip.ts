@@ -31,7 +31,12 @@ export async function extractZip(file: string, ex: Extractor, limits: BundleLimi
           ex.checkDeclaredBytes(entry.uncompressedSize);
           // Small entries: one read + one inflate, written in the background; large ones stream.
           const small = entry.uncompressedSize <= SMALL_FILE && entry.compressedSize <= SMALL_FILE;
-          await ex.file(entry.name, entry.mode, small ? await zip.buffer(entry, SMALL_FILE) : zip.data(entry), entry.uncompressedSize);
+          await ex.file(
+            entry.name,
+            entry.mode,
+            small ? await zip.buffer(entry, SMALL_FILE) : zip.data(entry),
+            entry.uncompressedSize,
+          );
           break;
         }
         case 'symlink': {

@@ -51,7 +51,10 @@ export function parseIntegrity(value: unknown, label: string): IntegrityHash[] {
 }
 
 /** Computes `<alg>-<base64>` of a file for each requested algorithm, reading it once. */
-export async function hashFile(file: string, algorithms: readonly IntegrityAlgorithm[]): Promise<Map<IntegrityAlgorithm, Buffer>> {
+export async function hashFile(
+  file: string,
+  algorithms: readonly IntegrityAlgorithm[],
+): Promise<Map<IntegrityAlgorithm, Buffer>> {
   const hashes = new Map([...new Set(algorithms)].map((a) => [a, createHash(a)] as const));
   for await (const chunk of createReadStream(file)) {
     for (const h of hashes.values()) h.update(chunk as Buffer);
@@ -63,7 +66,11 @@ export async function hashFile(file: string, algorithms: readonly IntegrityAlgor
  * Verifies `file` against the parsed integrity: passes when any token matches (several tokens are how a
  * publisher rotates algorithms). Throws `ERR_BUNDLE_INTEGRITY` naming the expected and actual values.
  */
-export async function verifyFileIntegrity(file: string, expected: readonly IntegrityHash[], label: string): Promise<void> {
+export async function verifyFileIntegrity(
+  file: string,
+  expected: readonly IntegrityHash[],
+  label: string,
+): Promise<void> {
   const actual = await hashFile(
     file,
     expected.map((e) => e.algorithm),

@@ -20,7 +20,10 @@ export type BundleSource =
  * Throws `ERR_BUNDLE_INVALID_URL` for blank or unparseable values and `ERR_BUNDLE_UNSUPPORTED_SCHEME` for a
  * scheme that is not supported or not in `allowedSchemes`.
  */
-export function resolveBundleSource(bizUrl: unknown, allowedSchemes: readonly string[] = SUPPORTED_SCHEMES): BundleSource {
+export function resolveBundleSource(
+  bizUrl: unknown,
+  allowedSchemes: readonly string[] = SUPPORTED_SCHEMES,
+): BundleSource {
   if (typeof bizUrl !== 'string' || bizUrl.trim() === '') {
     throw new ERR_BUNDLE_INVALID_URL(typeof bizUrl === 'string' ? bizUrl : String(bizUrl), 'bizUrl is empty');
   }

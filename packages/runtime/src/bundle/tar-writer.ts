@@ -43,7 +43,14 @@ function splitUstar(path: string): { name: string; prefix: string } | undefined 
   return undefined;
 }
 
-function header(fields: { name: string; prefix: string; mode: number; size: number; typeflag: string; linkname: string }): Buffer {
+function header(fields: {
+  name: string;
+  prefix: string;
+  mode: number;
+  size: number;
+  typeflag: string;
+  linkname: string;
+}): Buffer {
   const h = Buffer.alloc(BLOCK);
   h.write(fields.name, 0, 100, 'utf8');
   h.write(octal(fields.mode, 8), 100, 'latin1');

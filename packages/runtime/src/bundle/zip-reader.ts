@@ -84,7 +84,9 @@ export class ZipReader {
     let crc = 0;
     if (entry.compressedSize > 0) {
       // Positional reads on the shared handle (a FileHandle read stream would close it when destroyed).
-      const raw = Readable.from(readRange(this.fh, entry.dataOffset, entry.compressedSize, corrupt), { objectMode: false });
+      const raw = Readable.from(readRange(this.fh, entry.dataOffset, entry.compressedSize, corrupt), {
+        objectMode: false,
+      });
       const inflate = entry.method === 8 ? createInflateRaw() : undefined;
       if (inflate) {
         raw.on('error', (e) => inflate.destroy(e));

@@ -74,7 +74,15 @@ export class ZipWriter {
     const offset = this.offset;
     await this.write(this.localHeader(nameBuf, 0));
     await this.write(nameBuf);
-    this.written.push({ name: nameBuf, method: 0, crc: 0, compressedSize: 0, size: 0, external: (((0o040000 | (mode & 0o777)) << 16) | 0x10) >>> 0, offset });
+    this.written.push({
+      name: nameBuf,
+      method: 0,
+      crc: 0,
+      compressedSize: 0,
+      size: 0,
+      external: (((0o040000 | (mode & 0o777)) << 16) | 0x10) >>> 0,
+      offset,
+    });
   }
 
   /** Adds a file, deflating the content of `source` (a path): read whole when small, else streamed. */
@@ -111,7 +119,15 @@ export class ZipWriter {
     patch.writeUInt32LE(compressedSize, 4);
     patch.writeUInt32LE(size, 8);
     await this.write(patch, offset + 14);
-    this.written.push({ name: nameBuf, method: 8, crc, compressedSize, size, external: ((0o100000 | (mode & 0o777)) << 16) >>> 0, offset });
+    this.written.push({
+      name: nameBuf,
+      method: 8,
+      crc,
+      compressedSize,
+      size,
+      external: ((0o100000 | (mode & 0o777)) << 16) >>> 0,
+      offset,
+    });
   }
 
   /** Adds a file from memory: header, name and deflated data in one write, no patching. */
@@ -126,7 +142,15 @@ export class ZipWriter {
     header.writeUInt32LE(data.length, 22);
     await this.write(Buffer.concat([header, nameBuf, compressed]));
     if (this.offset > 0xfffffffe) throw new Error('zip64 archives are not supported by the packer');
-    this.written.push({ name: nameBuf, method: 8, crc, compressedSize: compressed.length, size: data.length, external: ((0o100000 | (mode & 0o777)) << 16) >>> 0, offset });
+    this.written.push({
+      name: nameBuf,
+      method: 8,
+      crc,
+      compressedSize: compressed.length,
+      size: data.length,
+      external: ((0o100000 | (mode & 0o777)) << 16) >>> 0,
+      offset,
+    });
   }
 
   /** Writes the central directory and the end record, closes the file, returns its size. */

@@ -214,12 +214,12 @@ export class VirtualSocket extends Duplex {
   }
 
   /** Accepted and ignored: batching is per event-loop turn, not Nagle's algorithm. */
-  setNoDelay(_noDelay?: boolean): this {
+  setNoDelay(): this {
     return this;
   }
 
   /** Accepted and ignored: there is no TCP connection to keep alive. */
-  setKeepAlive(_enable?: boolean, _initialDelay?: number): this {
+  setKeepAlive(): this {
     return this;
   }
 

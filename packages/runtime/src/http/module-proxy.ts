@@ -9,7 +9,7 @@
  * Edge answers: worker gone → 502, no response head within the request timeout → 504; once the head is
  * out, only the idle timeout (if configured) ends a quiet response.
  */
-import { Agent, request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { Agent, request, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SocketLink } from '../channel/socket-link.js';
 import type { SocketPeer } from '../channel/messages.js';
@@ -345,7 +345,12 @@ export class ModuleProxy {
         upgraded = true;
         meter.websocketsActive++;
       }
-      const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount, keepUpgrade: true });
+      const headers = responseHeaders(ires.rawHeaders, {
+        prefix,
+        host: req.headers.host,
+        rewrite: this.options.rewriteMount,
+        keepUpgrade: true,
+      });
       client.write(rawHead(ires.statusCode ?? 101, ires.statusMessage, headers));
       if (moduleHead.length > 0) client.write(moduleHead);
       moduleSocket.on('error', () => close());
@@ -361,7 +366,11 @@ export class ModuleProxy {
       if (timer) clearTimeout(timer);
       timer = undefined;
       answered(ires.statusCode ?? 500);
-      const headers = responseHeaders(ires.rawHeaders, { prefix, host: req.headers.host, rewrite: this.options.rewriteMount });
+      const headers = responseHeaders(ires.rawHeaders, {
+        prefix,
+        host: req.headers.host,
+        rewrite: this.options.rewriteMount,
+      });
       headers.push('connection', 'close');
       client.write(rawHead(ires.statusCode ?? 500, ires.statusMessage, headers));
       ires.on('error', close);

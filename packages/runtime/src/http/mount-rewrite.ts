@@ -34,7 +34,13 @@ export function mountLocation(value: string, prefix: string, host: string | unde
   return value;
 }
 
-function mountAbsolute(original: string, absolute: string, prefix: string, host: string | undefined, schemeRelative: boolean): string {
+function mountAbsolute(
+  original: string,
+  absolute: string,
+  prefix: string,
+  host: string | undefined,
+  schemeRelative: boolean,
+): string {
   if (!host) return original;
   let url: URL;
   try {

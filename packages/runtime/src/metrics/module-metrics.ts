@@ -97,7 +97,10 @@ export class ModuleMeter {
   websocketsActive = 0;
   /** Responses whose head went out and whose body has not ended (live streams, SSE, long downloads). */
   responsesStreaming = 0;
-  /** Request body bytes: the declared `Content-Length`, the bytes read of chunked bodies, and upgraded connections' bytes read. */
+  /**
+   * Request body bytes: the declared `Content-Length`, the bytes read of chunked bodies, and upgraded connections'
+   * bytes read.
+   */
   bytesIn = 0;
   /** Response body bytes relayed, and upgraded connections' bytes written. */
   bytesOut = 0;
@@ -212,11 +215,19 @@ export interface RequestSeriesSnapshot {
 export interface WorkerMetricsSnapshot {
   /** The worker's `threadId`. */
   threadId: number;
-  /** Event-loop utilisation (0..1) between this snapshot and the previous one at least a second older (since the worker started for the first). Read from the base, so a stuck worker still reports 1. */
+  /**
+   * Event-loop utilisation (0..1) between this snapshot and the previous one at least a second older (since the worker
+   * started for the first). Read from the base, so a stuck worker still reports 1.
+   */
   eventLoopUtilization: number;
-  /** Time the worker's event loop has been busy since it started, seconds (a counter: `rate()` of it is the utilisation). */
+  /**
+   * Time the worker's event loop has been busy since it started, seconds (a counter: `rate()` of it is the
+   * utilisation).
+   */
   eventLoopActiveSeconds: number;
-  /** The latest heap report (every {@link WORKER_STATS_INTERVAL_MS}); undefined until the first, or with accounting off. */
+  /**
+   * The latest heap report (every {@link WORKER_STATS_INTERVAL_MS}); undefined until the first, or with accounting off.
+   */
   heap: WorkerHeapStats | undefined;
 }
 

@@ -15,7 +15,11 @@ type LevelMethod = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
  * Without a logger (a bare `BizRuntime`), lines are printed as JSON on stdout: a module's output is never
  * silently dropped.
  */
-export function bizLogSink(logger: RuntimeLogger | undefined, identity: string, level: string): (record: BizLogRecord) => void {
+export function bizLogSink(
+  logger: RuntimeLogger | undefined,
+  identity: string,
+  level: string,
+): (record: BizLogRecord) => void {
   if (!logger) return jsonLineSink(identity);
   if (logger.child) {
     const log = logger.child({ component: 'module', biz: identity }, { level });

@@ -51,7 +51,9 @@ export type FromWorker =
   | WorkerStatsMessage
   | BizLogRecord;
 
-/** The worker's own V8 heap figures (`v8.getHeapStatistics()`), sent every `statsIntervalMs` for `runtime.metrics()`. */
+/**
+ * The worker's own V8 heap figures (`v8.getHeapStatistics()`), sent every `statsIntervalMs` for `runtime.metrics()`.
+ */
 export interface WorkerStatsMessage {
   t: 'stats';
   heapUsed: number;

@@ -77,7 +77,10 @@ export class WorkerHost {
 
   constructor(private readonly options: WorkerHostOptions) {
     this.worker = new Worker(WORKER_MAIN, {
-      workerData: { ...options.boot, statsIntervalMs: options.meter ? WORKER_STATS_INTERVAL_MS : 0 } satisfies WorkerBootData,
+      workerData: {
+        ...options.boot,
+        statsIntervalMs: options.meter ? WORKER_STATS_INTERVAL_MS : 0,
+      } satisfies WorkerBootData,
       // The module's process.env is exactly the install request's envs, never the base's environment.
       env: { ...(options.processEnv ?? options.boot.env) },
       name: options.identity,
@@ -141,7 +144,13 @@ export class WorkerHost {
       return;
     }
     if (msg.t === 'stats') {
-      this.heapStats = { heapUsedBytes: msg.heapUsed, heapTotalBytes: msg.heapTotal, heapLimitBytes: msg.heapLimit, externalBytes: msg.external, sampledAt: msg.at };
+      this.heapStats = {
+        heapUsedBytes: msg.heapUsed,
+        heapTotalBytes: msg.heapTotal,
+        heapLimitBytes: msg.heapLimit,
+        externalBytes: msg.external,
+        sampledAt: msg.at,
+      };
       return;
     }
     if (msg.t === 'health') {
@@ -172,7 +181,9 @@ export class WorkerHost {
         this.controlListener = undefined;
         this.stopping = true;
         void this.worker.terminate().catch(() => {});
-        const err = cause ? new ERR_BIZ_START_FAILED(identity, reason, { cause }) : new ERR_BIZ_START_FAILED(identity, reason);
+        const err = cause
+          ? new ERR_BIZ_START_FAILED(identity, reason, { cause })
+          : new ERR_BIZ_START_FAILED(identity, reason);
         if (cause?.stack) (err as Error & { moduleStack?: string }).moduleStack = cause.stack;
         reject(err);
       };

@@ -252,10 +252,25 @@ export class ProgressView {
 export function jsonEvent(e: RolloutEvent): Record<string, unknown> {
   if (e.type === 'observed' || e.type === 'completed') {
     const p = e.plan;
-    return { event: e.type, phase: p.phase, currentBatch: p.currentBatch, batches: p.batches.length, target: p.target, updated: p.updated, old: p.old };
+    return {
+      event: e.type,
+      phase: p.phase,
+      currentBatch: p.currentBatch,
+      batches: p.batches.length,
+      target: p.target,
+      updated: p.updated,
+      old: p.old,
+    };
   }
   if (e.type === 'base') {
-    return { event: e.type, batch: e.batch, base: e.base, status: e.status, operation: e.action.summary, ...(e.message !== undefined ? { message: e.message } : {}) };
+    return {
+      event: e.type,
+      batch: e.batch,
+      base: e.base,
+      status: e.status,
+      operation: e.action.summary,
+      ...(e.message !== undefined ? { message: e.message } : {}),
+    };
   }
   const { type, ...rest } = e;
   return { event: type, ...rest };

@@ -281,7 +281,10 @@ async function run(ctx: Context): Promise<number> {
     case 'confirm': {
       const md = await loadModuleDeployment(ctx.mdPath);
       const batch = number(args, 'batch', { integer: true, min: 1 });
-      const confirmed = await ctx.rollout.confirmRollout({ ...baseOptions(ctx, md), ...(batch !== undefined ? { batch } : {}) });
+      const confirmed = await ctx.rollout.confirmRollout({
+        ...baseOptions(ctx, md),
+        ...(batch !== undefined ? { batch } : {}),
+      });
       if (ctx.json) {
         const event = jsonEvent({ type: 'confirmed', batch: confirmed.batch, auto: false });
         // Alone, the event is the document; when the rollout continues it opens the document's events.
@@ -370,7 +373,12 @@ export const rolloutCommand: CliCommand = {
       const e = err as { code?: unknown; message?: unknown };
       const code = typeof e?.code === 'string' ? e.code : undefined;
       io.stderr.write(`nodeark rollout ${ctx.sub}: ${String(e?.message ?? err)}${code ? ` [${code}]` : ''}\n`);
-      const invalid = [rollout.ERR_ROLLOUT_INVALID_DEPLOYMENT, rollout.ERR_ROLLOUT_INVALID_FLEET, rollout.ERR_ROLLOUT_FLEET_MISMATCH, rollout.ERR_ROLLOUT_READ].some((e) => e.code === code);
+      const invalid = [
+        rollout.ERR_ROLLOUT_INVALID_DEPLOYMENT,
+        rollout.ERR_ROLLOUT_INVALID_FLEET,
+        rollout.ERR_ROLLOUT_FLEET_MISMATCH,
+        rollout.ERR_ROLLOUT_READ,
+      ].some((e) => e.code === code);
       return invalid ? EXIT_USAGE : EXIT_FAILED;
     }
   },
