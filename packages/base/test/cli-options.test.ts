@@ -15,7 +15,7 @@ import { ArkletClient } from '@nodeark/client';
 import { createBase, type NodearkBase } from 'nodeark';
 import { main } from '../dist/cli/main.js';
 import { parseOptions, extractConfigArgs, OptionError } from '../dist/cli/parse-options.js';
-import { editDistance, suggestOption } from '../dist/cli/suggest.js';
+import { editDistance, suggestOption } from '../dist/suggest.js';
 import { latestVersion } from '../dist/cli/commands/arklet.js';
 import { loadRollout, RolloutPackageMissing } from '../dist/cli/commands/rollout.js';
 import { exitQuietlyOnClosedPipe } from '../dist/cli/closed-pipe.js';
