@@ -19,6 +19,7 @@ import { editDistance, suggestOption } from '../dist/suggest.js';
 import { latestVersion } from '../dist/cli/commands/arklet.js';
 import { loadRollout, RolloutPackageMissing } from '../dist/cli/commands/rollout.js';
 import { exitQuietlyOnClosedPipe } from '../dist/cli/closed-pipe.js';
+import { loopbackConfig } from './helpers/loopback-config.js';
 
 const bin = fileURLToPath(new URL('../bin/nodeark.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -126,14 +127,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'nodeark-cli-options-'));
   base = await createBase({
     env: {},
-    config: {
-      'server.port': 0,
-      'server.address': '127.0.0.1',
-      'koupleless.arklet.http.port': 0,
-      'koupleless.arklet.http.host': '127.0.0.1',
-      'nodeark.store.dir': join(tmp, 'store'),
-      'logging.level.root': 'silent',
-    },
+    config: loopbackConfig(tmp),
   });
   ({ url: baseUrl, arkletUrl } = await base.listen());
   client = new ArkletClient({ baseUrl: arkletUrl, timeoutMs: 20_000 });

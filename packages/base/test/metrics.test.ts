@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { WebSocket } from 'ws';
 import { createBase, type NodearkBase } from 'nodeark';
+import { loopbackConfig } from './helpers/loopback-config.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const A = pathToFileURL(join(fixtures, 'metrics-a')).href;
@@ -70,16 +71,10 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'nodeark-metrics-'));
   base = await createBase({
     env: {},
-    config: {
-      'server.port': 0,
-      'server.address': '127.0.0.1',
-      'koupleless.arklet.http.port': 0,
-      'koupleless.arklet.http.address': '127.0.0.1',
-      'nodeark.store.dir': join(tmp, 'store'),
-      'logging.level.root': 'silent',
+    config: loopbackConfig(tmp, {
       'management.endpoints.web.exposure.include': 'health,prometheus,metrics',
       'nodeark.biz.request-timeout': 1500,
-    },
+    }),
   });
   ({ url } = await base.listen());
   for (const bizUrl of [A, B]) expect((await base.runtime.install({ bizUrl })).code).toBe('SUCCESS');

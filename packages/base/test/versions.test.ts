@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createBase, type NodearkBase } from 'nodeark';
+import { loopbackConfig } from './helpers/loopback-config.js';
 
 let tmp: string | undefined;
 let base: NodearkBase | undefined;
@@ -48,14 +49,7 @@ async function start(): Promise<{ url: string; arkletUrl: string }> {
   tmp = await mkdtemp(join(tmpdir(), 'nodeark-versions-'));
   base = await createBase({
     env: {},
-    config: {
-      'server.port': 0,
-      'server.address': '127.0.0.1',
-      'koupleless.arklet.http.port': 0,
-      'koupleless.arklet.http.host': '127.0.0.1',
-      'nodeark.store.dir': join(tmp, 'store'),
-      'logging.level.root': 'silent',
-    },
+    config: loopbackConfig(tmp),
   });
   return base.listen();
 }
