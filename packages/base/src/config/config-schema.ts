@@ -145,6 +145,12 @@ export const CONFIG_SCHEMA = {
     description: 'Persist the installed modules and reinstall them (same versions, same activated one) after a restart.',
   },
   'nodeark.replay.file': { kind: 'string', default: undefined, description: 'The replay record. Default: `installed.json` beside the store directory.' },
+  'nodeark.console.enabled': {
+    kind: 'bool',
+    default: false,
+    description: 'Serve the web console on the base port (docs/console.md). Without a token it answers loopback clients only.',
+  },
+  'nodeark.console.path': { kind: 'string', default: '/nodeark/console', description: 'Where the web console is served (docs/console.md).' },
   'nodeark.shutdown.readiness-delay': {
     kind: 'duration',
     default: 0,
