@@ -13,14 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ResourceLimits } from 'node:worker_threads';
-import {
-  stageBundle,
-  readBizManifest,
-  type BundleLimits,
-  type DownloadOptions,
-  type StagedBundle,
-} from './bundle/index.js';
+import { stageBundle, readBizManifest, type StagedBundle } from './bundle/index.js';
 import {
   ERR_BIZ_CONTEXT_PATH_RESERVED,
   ERR_BIZ_CONTEXT_PATH_TAKEN,
@@ -36,7 +29,14 @@ import {
 import { sendEdgeError } from './http/edge-errors.js';
 import { sendRawEdgeError } from './http/raw-response.js';
 import { redactUrl } from './bundle/redact-url.js';
-import { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
+import { checkBundlePolicy } from './bundle-policy.js';
+import {
+  resolveRuntimeOptions,
+  SILENT_LOGGER,
+  type ResolvedRuntimeOptions,
+  type RuntimeLogger,
+  type RuntimeOptions,
+} from './runtime-options.js';
 import { RoutingTable, type RouteEntry } from './http/routing-table.js';
 import { assertBizName, assertBizVersion, bizIdentity } from './identity.js';
 import { checkRequirements, orderVersionsWithinGroups } from './versions.js';
@@ -56,109 +56,7 @@ import { MetricsRegistry, type RuntimeMetricsSnapshot } from './metrics/module-m
 import { bizLogSink } from './worker/biz-log-sink.js';
 import { WorkerHost } from './worker/worker-host.js';
 
-/**
- * A pino-compatible logger (the subset the runtime uses). With `child`, the runtime's own lines carry
- * `component: 'runtime'` and module lines `component: 'module'` and `biz` (docs/operations.md § Logs);
- * without it, module lines carry those two fields in their own object.
- */
-export interface RuntimeLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  /** Module `trace` lines (else logged at debug). */
-  trace?(obj: object, msg?: string): void;
-  /** Module `fatal` lines (else logged at error). */
-  fatal?(obj: object, msg?: string): void;
-  /** A logger adding `bindings` to every line; `options.level` is the child's own level. */
-  child?(bindings: Record<string, unknown>, options?: { level?: string }): RuntimeLogger;
-}
-
-/** Options of a {@link BizRuntime}. Every field has a default. */
-export interface RuntimeOptions {
-  /** Where bundles are unpacked: `<storeDir>/<bizName>/<bizVersion>/`. Default `<cwd>/.nodeark/store`. */
-  storeDir?: string;
-  /**
-   * The base's `node_modules`, linked as `<storeDir>/node_modules` so that a bare import a module does not
-   * carry resolves from the base (module slimming). Default: the nearest `node_modules` above the cwd;
-   * `null` disables it.
-   */
-  baseNodeModules?: string | null;
-  /** Log sink for the runtime's own lines. */
-  logger?: RuntimeLogger;
-  /** Level of module loggers (`ctx.logger`). Default `info`. */
-  moduleLogLevel?: string;
-  /** Bound on import + `start(ctx)`. Default 60 000 ms. */
-  startTimeoutMs?: number;
-  /** Bound on `stop(ctx)`. Default 10 000 ms. */
-  stopTimeoutMs?: number;
-  /** Bound on waiting for in-flight requests before stopping a module. Default 10 000 ms. */
-  drainTimeoutMs?: number;
-  /** Per-request timeout (no response head within it → 504). Default 30 000 ms; 0 disables. */
-  requestTimeoutMs?: number;
-  /**
-   * Once a response's head is out (or a connection is upgraded): close it after this long without a byte
-   * either way. Default 0 (no idle limit: live streams and WebSockets may stay quiet for long).
-   */
-  idleTimeoutMs?: number;
-  /**
-   * Extend the client's `x-forwarded-*` headers (a trusted proxy in front of the base) instead of replacing them.
-   * Default false.
-   */
-  trustProxy?: boolean;
-  /**
-   * `NODE_ENV` of module workers unless the install's `envs` set it. Default: the base's own
-   * `process.env.NODE_ENV` (nothing else of the base's environment reaches a module).
-   */
-  nodeEnv?: string;
-  /** Per-indicator timeout inside the worker, and (+1 s) the whole module health call. Default 3 000 ms. */
-  healthTimeoutMs?: number;
-  /** V8 heap limits of each module worker. */
-  resourceLimits?: ResourceLimits;
-  /** Keep a module that failed to start as `broken` instead of removing it. Default false. */
-  keepBrokenBiz?: boolean;
-  /** Archive limits. */
-  bundleLimits?: Partial<BundleLimits>;
-  /** http(s) download options. */
-  download?: Partial<DownloadOptions>;
-  /** Allowed bizUrl schemes. Default `file:`, `http:`, `https:`. */
-  allowedSchemes?: string[];
-  /** Extra non-V8 `execArgv` for module workers. */
-  workerExecArgv?: string[];
-  /** Allow-lists for bizUrl hosts and local roots, and the integrity-required mode. */
-  bundlePolicy?: BundlePolicy;
-  /** Child processes spawned by modules: `track` (ended when the module stops; default) or `deny`. */
-  childProcesses?: 'track' | 'deny';
-  /** Event-loop watchdog. */
-  watchdog?: Partial<WatchdogOptions>;
-  /**
-   * Versions of what the base provides, checked against the ranges a module declares before it is
-   * installed (docs/module-contract.md). The Node.js version is always `process.versions.node`.
-   * `nodeark` is the running nodeark package's version (the `nodeark` base fills it in); when it is not
-   * set, as for a runtime used on its own, a module's `peerDependencies.nodeark` / `nodeark.requires`
-   * range cannot be checked and is skipped (logged at debug level), while `engines.node` still is.
-   */
-  hostVersions?: { nodeark?: string };
-  /**
-   * Per-module request accounting for {@link BizRuntime.metrics} (docs/observability.md). Default true.
-   * @internal Turned off only by the benchmark that measures what accounting costs (docs/benchmarks.md).
-   */
-  accounting?: boolean;
-}
-
-/** The event-loop watchdog: a module whose worker stays busy is marked DOWN, then acted on. */
-export interface WatchdogOptions {
-  /** Sampling period. Default 1000 ms; 0 disables the watchdog. */
-  intervalMs: number;
-  /** Event-loop utilisation (0..1) above which a sample counts as unhealthy. Default 0.98. */
-  maxEventLoopUtilization: number;
-  /** Consecutive unhealthy samples before the module is marked DOWN and `action` runs. Default 10. */
-  maxUnhealthyChecks: number;
-  /**
-   * `mark-down` (health DOWN until it recovers), `restart` (a fresh worker of the same version), `remove` (uninstall).
-   */
-  action: 'mark-down' | 'restart' | 'remove';
-}
+export type { RuntimeLogger, RuntimeOptions, WatchdogOptions } from './runtime-options.js';
 
 interface BizRecord {
   bizName: string;
@@ -188,18 +86,12 @@ interface BizRecord {
   uninstalling: Promise<OperationResult> | undefined;
 }
 
-const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {}, debug() {} };
 const RESERVED_NAMES = new Set(['node_modules']);
 
 /** The biz host. One per base. */
 export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Resolved options. */
-  readonly options: Required<Omit<RuntimeOptions, 'resourceLimits' | 'baseNodeModules' | 'watchdog' | 'nodeEnv'>> & {
-    nodeEnv: string | undefined;
-    watchdog: WatchdogOptions;
-    resourceLimits: ResourceLimits | undefined;
-    baseNodeModules: string | null | undefined;
-  };
+  readonly options: ResolvedRuntimeOptions;
   private readonly bizs = new Map<string, BizRecord>();
   private readonly routes = new RoutingTable();
   private readonly log: RuntimeLogger;
@@ -213,36 +105,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
 
   constructor(options: RuntimeOptions = {}) {
     super();
-    this.options = {
-      storeDir: resolvePath(options.storeDir ?? join(process.cwd(), '.nodeark', 'store')),
-      baseNodeModules: options.baseNodeModules,
-      logger: options.logger ?? silentLogger,
-      moduleLogLevel: options.moduleLogLevel ?? 'info',
-      startTimeoutMs: options.startTimeoutMs ?? 60_000,
-      stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
-      drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-      idleTimeoutMs: options.idleTimeoutMs ?? 0,
-      trustProxy: options.trustProxy ?? false,
-      nodeEnv: options.nodeEnv,
-      healthTimeoutMs: options.healthTimeoutMs ?? 3_000,
-      resourceLimits: options.resourceLimits,
-      keepBrokenBiz: options.keepBrokenBiz ?? false,
-      bundleLimits: options.bundleLimits ?? {},
-      download: options.download ?? {},
-      allowedSchemes: options.allowedSchemes ?? ['file:', 'http:', 'https:'],
-      workerExecArgv: options.workerExecArgv ?? [],
-      childProcesses: options.childProcesses ?? 'track',
-      bundlePolicy: options.bundlePolicy ?? {},
-      hostVersions: { ...options.hostVersions },
-      accounting: options.accounting ?? true,
-      watchdog: {
-        intervalMs: options.watchdog?.intervalMs ?? 1000,
-        maxEventLoopUtilization: options.watchdog?.maxEventLoopUtilization ?? 0.98,
-        maxUnhealthyChecks: options.watchdog?.maxUnhealthyChecks ?? 10,
-        action: options.watchdog?.action ?? 'mark-down',
-      },
-    };
+    this.options = resolveRuntimeOptions(options);
     this.log = this.options.logger.child?.({ component: 'runtime' }) ?? this.options.logger;
     this.meters = new MetricsRegistry(this.options.accounting);
     if (this.options.watchdog.intervalMs > 0) {
@@ -704,7 +567,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
       execArgv: this.options.workerExecArgv,
       onLog: bizLogSink(
-        this.options.logger === silentLogger ? undefined : this.options.logger,
+        this.options.logger === SILENT_LOGGER ? undefined : this.options.logger,
         rec.identity,
         this.options.moduleLogLevel,
       ),

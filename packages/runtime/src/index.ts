@@ -5,7 +5,15 @@
  */
 export { redactUrl } from './bundle/redact-url.js';
 export { checkBundlePolicy, type BundlePolicy } from './bundle-policy.js';
-export { BizRuntime, type RuntimeLogger, type RuntimeOptions, type WatchdogOptions } from './biz-runtime.js';
+export { BizRuntime } from './biz-runtime.js';
+export {
+  RUNTIME_DEFAULTS,
+  type ResolvedRuntimeOptions,
+  type RuntimeLogger,
+  type RuntimeOptions,
+  type WatchdogAction,
+  type WatchdogOptions,
+} from './runtime-options.js';
 export * from './types.js';
 export * from './errors.js';
 export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';
