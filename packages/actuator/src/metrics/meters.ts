@@ -78,6 +78,7 @@ export const NODEARK_METERS = {
   externalMemory: meter('nodeark.biz.external.memory', 'gauge', 'Memory held outside the V8 heap by the module worker (Buffers)', 'bytes'),
   eventLoopUtilization: meter('nodeark.biz.event.loop.utilization', 'gauge', 'Event-loop utilisation of the module worker (0..1) since the previous reading'),
   eventLoopActive: meter('nodeark.biz.event.loop.active', 'counter', 'Time the module worker event loop has been busy since the worker started', 'seconds'),
+  cpu: meter('nodeark.biz.cpu', 'counter', 'CPU time (user + system) of the module worker thread since it started', 'seconds'),
   restarts: meter('nodeark.biz.restarts', 'counter', 'Watchdog restarts of the module worker'),
   crashes: meter('nodeark.biz.crashes', 'counter', 'Crashes of the module worker'),
   info: meter('nodeark.biz.info', 'gauge', 'Always 1: one series per registered module version, with its state'),
@@ -115,6 +116,7 @@ export function metersFromSnapshot(snap: RuntimeMetricsSnapshot): MeterFamily[] 
     if (w) {
       add(M.eventLoopUtilization, biz, w.eventLoopUtilization);
       add(M.eventLoopActive, biz, w.eventLoopActiveSeconds);
+      if (w.cpuSeconds !== undefined) add(M.cpu, biz, w.cpuSeconds);
       if (w.heap) {
         add(M.heapUsed, biz, w.heap.heapUsedBytes);
         add(M.heapTotal, biz, w.heap.heapTotalBytes);

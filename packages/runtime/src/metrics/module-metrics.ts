@@ -176,6 +176,8 @@ export interface MeteredWorker {
   };
   /** The latest heap figures the worker reported (undefined before the first report). */
   readonly heapStats: WorkerHeapStats | undefined;
+  /** The worker thread's CPU time, seconds (undefined before the first report, or where it cannot be read). */
+  cpuSeconds(): number | undefined;
 }
 
 /** One registered module version, as the runtime hands it to {@link MetricsRegistry.snapshot}. */
@@ -229,6 +231,12 @@ export interface WorkerMetricsSnapshot {
    * The latest heap report (every {@link WORKER_STATS_INTERVAL_MS}); undefined until the first, or with accounting off.
    */
   heap: WorkerHeapStats | undefined;
+  /**
+   * CPU time (user + system) of the worker thread since it started, seconds (a counter): read from the kernel
+   * at snapshot time on Linux, else the worker's latest report (`process.threadCpuUsage()` on Node lines that
+   * have it); undefined where neither exists, or with accounting off (docs/observability.md).
+   */
+  cpuSeconds: number | undefined;
 }
 
 /** One module version's figures. */
@@ -383,6 +391,7 @@ export class MetricsRegistry {
       eventLoopUtilization: w.value,
       eventLoopActiveSeconds: now.active / 1000,
       heap: host.heapStats ? { ...host.heapStats } : undefined,
+      cpuSeconds: host.cpuSeconds(),
     };
   }
 }

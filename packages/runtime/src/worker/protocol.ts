@@ -52,7 +52,8 @@ export type FromWorker =
   | BizLogRecord;
 
 /**
- * The worker's own V8 heap figures (`v8.getHeapStatistics()`), sent every `statsIntervalMs` for `runtime.metrics()`.
+ * The worker's own V8 heap figures (`v8.getHeapStatistics()`) and CPU time, sent every `statsIntervalMs` for
+ * `runtime.metrics()`.
  */
 export interface WorkerStatsMessage {
   t: 'stats';
@@ -60,6 +61,13 @@ export interface WorkerStatsMessage {
   heapTotal: number;
   heapLimit: number;
   external: number;
+  /**
+   * The thread's CPU time (user + system), seconds, where it can be read (metrics/thread-cpu.ts); absent
+   * elsewhere.
+   */
+  cpu?: number;
+  /** The thread's kernel thread id on Linux, so that the base can read its CPU time itself (metrics/thread-cpu.ts). */
+  tid?: number;
   /** When taken, epoch ms. */
   at: number;
 }

@@ -13,6 +13,7 @@ import { SocketLink } from '../channel/socket-link.js';
 import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
 import { ModuleProxy } from '../http/module-proxy.js';
 import { WORKER_STATS_INTERVAL_MS, type ModuleMeter, type WorkerHeapStats } from '../metrics/module-metrics.js';
+import { kernelThreadCpuSeconds } from '../metrics/thread-cpu.js';
 import type { BizHealth, BizServeKind } from '../types.js';
 import type { BizLogRecord, FromWorker, ToWorker, WorkerBootData } from './protocol.js';
 
@@ -74,6 +75,10 @@ export class WorkerHost {
   private lastElu: EventLoopUtilization | undefined;
   /** The worker's latest V8 heap report (docs/observability.md). */
   heapStats: WorkerHeapStats | undefined;
+  /** The CPU time the worker last reported, seconds (metrics/thread-cpu.ts). */
+  private reportedCpuSeconds: number | undefined;
+  /** The worker's kernel thread id (Linux), once reported. */
+  private kernelTid: number | undefined;
 
   constructor(private readonly options: WorkerHostOptions) {
     this.worker = new Worker(WORKER_MAIN, {
@@ -151,6 +156,8 @@ export class WorkerHost {
         externalBytes: msg.external,
         sampledAt: msg.at,
       };
+      if (msg.cpu !== undefined) this.reportedCpuSeconds = msg.cpu;
+      if (msg.tid !== undefined) this.kernelTid = msg.tid;
       return;
     }
     if (msg.t === 'health') {
@@ -162,6 +169,19 @@ export class WorkerHost {
       return;
     }
     this.controlListener?.(msg);
+  }
+
+  /**
+   * The worker thread's CPU time (user + system), seconds: read now from `/proc` when the worker reported
+   * its kernel thread id (Linux), so that a worker stuck in a loop is seen too; otherwise what it last
+   * reported; undefined before its first report or where no source exists (metrics/thread-cpu.ts).
+   */
+  cpuSeconds(): number | undefined {
+    if (this.kernelTid !== undefined && !this.exited) {
+      const now = kernelThreadCpuSeconds(this.kernelTid);
+      if (now !== undefined) return now;
+    }
+    return this.reportedCpuSeconds;
   }
 
   /** True once the worker thread has exited. */

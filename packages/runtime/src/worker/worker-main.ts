@@ -18,6 +18,7 @@ import { createBizLogger } from './biz-logger.js';
 import { installChildProcessGuard } from './child-process-guard.js';
 import { tagConsole } from './console-tag.js';
 import { evaluateHealth } from './health-eval.js';
+import { currentKernelThreadId, currentThreadCpuSeconds } from '../metrics/thread-cpu.js';
 import { createModuleServer } from './module-server.js';
 import type { FromWorker, ToWorker, WorkerBootData } from './protocol.js';
 import { resolveDefinition } from './resolve-definition.js';
@@ -78,15 +79,27 @@ const link = new SocketLink(
 installChildProcessGuard(boot.childProcesses, identity, postNow);
 
 /**
- * Heap figures for the base's metrics (docs/observability.md): only this thread can read its own isolate's
- * heap on Node 20, so it reports them every `statsIntervalMs`, with the turn's other traffic. The timer is
- * unref'd: it never keeps a worker alive.
+ * Heap figures and CPU time for the base's metrics (docs/observability.md): only this thread can read its own
+ * isolate's heap and (on Node 20) its own CPU time, so it reports them every `statsIntervalMs`, with the turn's
+ * other traffic, and its kernel thread id for the base to read the CPU time fresh (metrics/thread-cpu.ts).
+ * The timer is unref'd: it never keeps a worker alive.
  */
 function reportHeap(): void {
   if (!boot.statsIntervalMs) return;
+  const tid = currentKernelThreadId();
   const send = (): void => {
     const h = getHeapStatistics();
-    outbox.post({ t: 'stats', heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory, at: Date.now() });
+    const cpu = currentThreadCpuSeconds();
+    outbox.post({
+      t: 'stats',
+      heapUsed: h.used_heap_size,
+      heapTotal: h.total_heap_size,
+      heapLimit: h.heap_size_limit,
+      external: h.external_memory,
+      ...(cpu !== undefined ? { cpu } : {}),
+      ...(tid !== undefined ? { tid } : {}),
+      at: Date.now(),
+    });
   };
   send();
   setInterval(send, boot.statsIntervalMs).unref();
