@@ -20,6 +20,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { internalErrorResponse, notFoundResponse } from './envelope.js';
+import { lazySchemaController } from './lazy-schema-compilers.js';
 import { ERR_ARKLET_BAD_JSON, ERR_ARKLET_PORT_UNAVAILABLE } from './errors.js';
 import { isPlainObject } from './input-validation.js';
 import { selectPort } from './port-select.js';
@@ -62,6 +63,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     logger: false,
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
+    // The Arklet's routes have no fastify schemas (inputs are checked by the generated checks).
+    schemaController: lazySchemaController(),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // A path that cannot be percent-decoded names no command; anything else that fastify rejects

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ERR_ROUTE_NOT_FOUND } from '@nodeark/runtime';
 import { assemble } from './assemble.js';
+import { lazySchemaController, restoreDefaultCompilerFlags } from '@nodeark/arklet/lazy-schema-compilers';
 import type { NodearkConfig } from './config/load-config.js';
 import type { NodearkLogger } from './logger.js';
 import type { ReplayStore } from './replay.js';
@@ -58,7 +59,9 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       createServer((req, res) => {
         if (!moduleHandler(req, res)) handler(req, res);
       }),
+    schemaController: lazySchemaController(),
   });
+  restoreDefaultCompilerFlags(app);
   moduleHandler = (req, res) => runtime.handle(req, res);
   routeUpgrades(app.server, runtime);
 

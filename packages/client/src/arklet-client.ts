@@ -7,7 +7,20 @@
  * an envelope. Use {@link assertSuccess} to turn a non-SUCCESS envelope into an error.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
+
+type Undici = typeof import('undici');
+let undiciModule: Undici | undefined;
+
+/**
+ * undici, loaded when the first client is made: the `nodeark` CLI imports this package for its Arklet
+ * commands, and `nodeark start` must not pay undici's load time (docs/benchmarks.md, base start-up).
+ */
+function undici(): Undici {
+  undiciModule ??= createRequire(import.meta.url)('undici') as Undici;
+  return undiciModule;
+}
 import {
   ERR_CLIENT_ABORTED,
   ERR_CLIENT_COMMAND_FAILED,
@@ -104,7 +117,7 @@ export class ArkletClient {
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
     } else {
-      this.dispatcher = new Agent({ connect: { timeout: connectTimeout }, keepAliveTimeout: 4_000 });
+      this.dispatcher = new (undici().Agent)({ connect: { timeout: connectTimeout }, keepAliveTimeout: 4_000 });
       this.ownsDispatcher = true;
     }
   }
@@ -207,7 +220,7 @@ export class ArkletClient {
     let status: number;
     let text: string;
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: { ...this.headers, 'content-type': 'application/json', accept: 'application/json' },

@@ -3,7 +3,8 @@
  * base (`engines.node`, `peerDependencies.nodeark`, `nodeark.requires`, see docs/module-contract.md), and the
  * order of versions of one module in listings.
  */
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type * as Semver from 'semver';
 import type { BizRequirement } from './bundle/manifest.js';
 import { ERR_BIZ_INCOMPATIBLE } from './errors.js';
 
@@ -25,6 +26,17 @@ export interface RequirementsCheck {
   unchecked: BizRequirement[];
 }
 
+let semverModule: typeof Semver | undefined;
+
+/**
+ * semver, loaded on first use: a base with no modules never needs it, and its 50-odd files cost start-up
+ * time (docs/benchmarks.md, base start-up).
+ */
+function semverLib(): typeof Semver {
+  semverModule ??= createRequire(import.meta.url)('semver') as typeof Semver;
+  return semverModule;
+}
+
 const LABEL: Record<BizRequirement['target'], string> = { node: 'Node', nodeark: 'nodeark' };
 
 /**
@@ -42,7 +54,7 @@ export function checkRequirements(
   for (const r of requirements) {
     const label = LABEL[r.target];
     const what = `${label} ${r.range} (${r.field})`;
-    if (semver.validRange(r.range, { includePrerelease: true }) === null) {
+    if (semverLib().validRange(r.range, { includePrerelease: true }) === null) {
       return { refusal: new ERR_BIZ_INCOMPATIBLE(identity, `${label} ${JSON.stringify(r.range)} (${r.field}), which is not a valid semver range`).message, unchecked };
     }
     const running = r.target === 'node' ? host.node : host.nodeark;
@@ -50,7 +62,7 @@ export function checkRequirements(
       unchecked.push(r);
       continue;
     }
-    if (!semver.satisfies(running, r.range, { includePrerelease: true })) {
+    if (!semverLib().satisfies(running, r.range, { includePrerelease: true })) {
       const base = r.target === 'node' ? `this base runs Node ${running}` : `this base is nodeark ${running}`;
       return { refusal: new ERR_BIZ_INCOMPATIBLE(identity, `${what}, ${base}`).message, unchecked };
     }
@@ -64,10 +76,10 @@ export function checkRequirements(
  * the caller keeps its own order for those). Build metadata does not count (`1.0.0+a` equals `1.0.0+b`).
  */
 export function compareBizVersions(a: string, b: string): number | undefined {
-  const va = semver.valid(a);
-  const vb = semver.valid(b);
+  const va = semverLib().valid(a);
+  const vb = semverLib().valid(b);
   if (va === null || vb === null) return undefined;
-  return semver.compare(va, vb);
+  return semverLib().compare(va, vb);
 }
 
 /**
@@ -85,7 +97,7 @@ export function orderVersionsWithinGroups<T>(
   const out = [...items];
   const positions = new Map<string, number[]>();
   items.forEach((item, i) => {
-    if (semver.valid(version(item)) === null) return;
+    if (semverLib().valid(version(item)) === null) return;
     const key = group(item);
     const list = positions.get(key);
     if (list) list.push(i);
