@@ -10,6 +10,7 @@
  * Arklet port it calls; `state` → `activated` keeps the vnode alive, anything else deletes it.
  */
 import { hostname, networkInterfaces } from 'node:os';
+import { nonBlank } from './kit.js';
 
 /** `BaseMetadata` (Java `BaseMetadata`, Go `model.BaseMetadata`). */
 export interface BaseMetadata {
@@ -169,8 +170,4 @@ export interface MqttEnvelope<T> {
 /** Wraps `data` in the MQTT envelope with the current time (epoch ms). */
 export function mqttEnvelope<T>(data: T, now: number = Date.now()): MqttEnvelope<T> {
   return { data, publishTimestamp: Math.trunc(now) };
-}
-
-function nonBlank(s: string | undefined): string | undefined {
-  return typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined;
 }

@@ -7,7 +7,7 @@
  */
 import type { HeartbeatOptions, ArkletLike } from './heartbeat.js';
 import type { TunnelLogger } from './logger.js';
-import type { MqttTunnelOptions } from './mqtt-tunnel.js';
+import type { MqttTunnelOptions } from './mqtt-options.js';
 
 /** One key: the same shape as the base's `ConfigKeyDef`. */
 export interface TunnelConfigKeyDef {

@@ -20,6 +20,7 @@ import type * as Undici from 'undici';
 import type { Arklet } from '@nodeark/arklet';
 import { baseStatus, resolveBaseInfo, type BaseInfoOptions, type BaseMetadata, type BaseState, type BaseStatus } from './base-status.js';
 import { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
+import { positiveMs, sleep } from './kit.js';
 import { errInfo, silentLogger, type TunnelLogger } from './logger.js';
 
 /** The part of an {@link Arklet} the tunnels use (a real Arklet satisfies it). */
@@ -112,13 +113,13 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
   if (!options.arklet || typeof options.arklet.port !== 'number') {
     throw new ERR_TUNNEL_INVALID_OPTIONS('arklet', 'a started Arklet (with its port and baseIdentity) is required');
   }
-  const intervalMs = positive('intervalMs', options.intervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS);
-  const timeoutMs = positive('timeoutMs', options.timeoutMs, 10_000);
-  const connectTimeoutMs = positive('connectTimeoutMs', options.connectTimeoutMs, Math.min(30_000, timeoutMs * 3));
-  const retryInitial = positive('retryInitialDelayMs', options.retryInitialDelayMs, Math.min(1_000, intervalMs));
-  const retryMax = positive('retryMaxDelayMs', options.retryMaxDelayMs, intervalMs);
-  const warnEveryMs = positive('warnEveryMs', options.warnEveryMs, 60_000);
-  const stopTimeoutMs = positive('stopTimeoutMs', options.stopTimeoutMs, 3_000);
+  const intervalMs = positiveMs('intervalMs', options.intervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS);
+  const timeoutMs = positiveMs('timeoutMs', options.timeoutMs, 10_000);
+  const connectTimeoutMs = positiveMs('connectTimeoutMs', options.connectTimeoutMs, Math.min(30_000, timeoutMs * 3));
+  const retryInitial = positiveMs('retryInitialDelayMs', options.retryInitialDelayMs, Math.min(1_000, intervalMs));
+  const retryMax = positiveMs('retryMaxDelayMs', options.retryMaxDelayMs, intervalMs);
+  const warnEveryMs = positiveMs('warnEveryMs', options.warnEveryMs, 60_000);
+  const stopTimeoutMs = positiveMs('stopTimeoutMs', options.stopTimeoutMs, 3_000);
   const port = options.port ?? options.arklet.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ERR_TUNNEL_INVALID_OPTIONS('port', `${port} is not a port number`);
   const logger = options.logger ?? silentLogger;
@@ -266,12 +267,12 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
         if (timer) clearTimeout(timer);
         timer = undefined;
         const graceful = opts.graceful ?? true;
-        if (inflight) await Promise.race([inflight, delay(stopTimeoutMs)]);
+        if (inflight) await Promise.race([inflight, sleep(stopTimeoutMs)]);
         if (graceful) {
           try {
             await Promise.race([
               send('deactivated'),
-              delay(stopTimeoutMs).then(() => {
+              sleep(stopTimeoutMs).then(() => {
                 throw new Error(`no answer within ${stopTimeoutMs} ms`);
               }),
             ]);
@@ -306,16 +307,4 @@ export function checkEndpoint(endpoint: unknown): string {
     throw new ERR_TUNNEL_INVALID_OPTIONS('endpoint', `"${endpoint}" must start with http:// or https://, e.g. http://module-controller:7777`);
   }
   return text;
-}
-
-function positive(name: string, value: number | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ERR_TUNNEL_INVALID_OPTIONS(name, `${String(value)} is not a positive number of milliseconds`);
-  }
-  return value;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

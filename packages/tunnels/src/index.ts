@@ -14,19 +14,9 @@ export {
   type ArkletLike,
   type BizModel,
 } from './heartbeat.js';
-export {
-  startMqttTunnel,
-  simpleBizInfo,
-  toOutput,
-  javaEnumNames,
-  REASON_ENUM_NAMES,
-  DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS,
-  type MqttTunnelOptions,
-  type MqttTunnel,
-  type MqttTunnelStats,
-  type MqttOutput,
-  type SimpleBizInfo,
-} from './mqtt-tunnel.js';
+export { startMqttTunnel, type MqttTunnel, type MqttTunnelStats } from './mqtt-tunnel.js';
+export { DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS, type MqttTunnelOptions } from './mqtt-options.js';
+export { simpleBizInfo, toOutput, javaEnumNames, REASON_ENUM_NAMES, type MqttOutput, type SimpleBizInfo } from './mqtt-wire.js';
 export {
   baseStatus,
   baseMetadata,

@@ -30,67 +30,17 @@
  * and an uninstall of the same module at once); unknown command segments are logged and ignored (Java
  * throws). A graceful stop publishes a `deactivated` heartbeat, which ModuleController turns into an
  * immediate vnode shutdown.
+ *
+ * This file runs the connection (subscriptions, heartbeats, stop); `mqtt-options.ts` resolves the options,
+ * `mqtt-commands.ts` runs the commands, and `mqtt-wire.ts` converts Arklet envelopes to what Java writes.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { MqttClient, IPublishPacket } from 'mqtt';
+import { mqttEnvelope, type BaseMetadata, type BaseState, type BaseStatus } from './base-status.js';
+import { sleep } from './kit.js';
 import { loadMqtt } from './load-mqtt.js';
-import type { ArkletResponse } from '@nodeark/arklet';
-import {
-  baseStatus,
-  mqttEnvelope,
-  resolveBaseInfo,
-  type BaseInfoOptions,
-  type BaseMetadata,
-  type BaseState,
-  type BaseStatus,
-} from './base-status.js';
-import { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
-import type { ArkletLike, BizModel } from './heartbeat.js';
-import { errInfo, silentLogger, type TunnelLogger } from './logger.js';
-
-/** Options of {@link startMqttTunnel} (config keys `koupleless.arklet.mqtt.*`). */
-export interface MqttTunnelOptions extends BaseInfoOptions {
-  /** The Arklet that executes the commands (`execute`) and whose `baseIdentity` is the default identity. Required. */
-  arklet: Pick<ArkletLike, 'baseIdentity' | 'execute'> & Partial<Pick<ArkletLike, 'port'>>;
-  /** `koupleless.arklet.mqtt.broker`: host name or IP of the broker. Required. */
-  broker: string;
-  /** `koupleless.arklet.mqtt.port`. Default 1883. */
-  port?: number;
-  /** `koupleless.arklet.mqtt.username`. Default: none (anonymous). */
-  username?: string;
-  /** `koupleless.arklet.mqtt.password`. Default: none. */
-  password?: string;
-  /** `koupleless.arklet.mqtt.client.prefix`: client id `<prefix>@@@<identity>`. Default `koupleless`. */
-  clientPrefix?: string;
-  /** `koupleless.arklet.mqtt.ca_path`: a CA file; when set the connection is TLS (`mqtts://`). */
-  caPath?: string;
-  /** `koupleless.arklet.mqtt.client_crt_path`: client certificate (PEM) for mutual TLS. */
-  clientCrtPath?: string;
-  /** `koupleless.arklet.mqtt.client_key_path`: client key (PEM) for mutual TLS. */
-  clientKeyPath?: string;
-  /**
-   * `koupleless.arklet.mqtt.env`: topics are `koupleless_<env lower-cased>/…`. Must equal the controller's `ENV`.
-   * Default `dev`.
-   */
-  env?: string;
-  /** `BaseStatus.port` in the MQTT heartbeat. Default 0 (Java's MQTT tunnel sends 0). */
-  heartbeatPort?: number;
-  /** Heartbeat period. Default 10 000 ms (Java `HeartBeatScheduledTask`). */
-  heartbeatIntervalMs?: number;
-  /** Publish `base/queryBaseline` on the first connect and install the `base/baseline` answer. Default true (Java). */
-  queryBaseline?: boolean;
-  /** Delay between reconnect attempts. Default 1 000 ms. */
-  reconnectPeriodMs?: number;
-  /** Bound on one connection attempt. Default 30 000 ms. */
-  connectTimeoutMs?: number;
-  /** MQTT keep-alive in seconds. Default 60 (Paho's default, which Java uses). */
-  keepaliveSeconds?: number;
-  /** Bound on publishing the final `deactivated` heartbeat on a graceful stop. Default 3 000 ms. */
-  stopTimeoutMs?: number;
-  /** Log sink (pino-compatible). Default: silent. */
-  logger?: TunnelLogger;
-}
+import { errInfo } from './logger.js';
+import { createCommandHandler } from './mqtt-commands.js';
+import { resolveMqttOptions, type MqttTunnelOptions } from './mqtt-options.js';
 
 /** Counters of a running MQTT tunnel. */
 export interface MqttTunnelStats {
@@ -129,94 +79,11 @@ export interface MqttTunnel {
   stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-/** Java `HeartBeatScheduledTask` period. */
-export const DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS = 10_000;
-
-/**
- * The Java `StateChangeReason` enum name of each display text (docs/reference/arklet-protocol.md § Wire types;
- * docs/reference/module-controller.md § MQTT tunnel).
- */
-export const REASON_ENUM_NAMES: Readonly<Record<string, string>> = {
-  Created: 'CREATED',
-  Started: 'STARTED',
-  'Install Failed': 'INSTALL_FAILED',
-  'Uninstall Failed': 'UN_INSTALL_FAILED',
-  Switched: 'SWITCHED',
-  Killing: 'KILLING',
-  Stopped: 'STOPPED',
-  Undefine: 'UNDEFINE',
-};
-
-/** Java `Output<T>`: what the MQTT tunnel publishes as `response` (and as the `data` of `base/health`). */
-export interface MqttOutput {
-  code: string;
-  data?: unknown;
-  message?: string;
-}
-
-/** A `SimpleBizInfo` (reply to `queryAllBiz`). */
-export interface SimpleBizInfo {
-  latestStateRecord: { changeTime: number; message: string | null; reason: string | null; state: string | null } | null;
-  name: string;
-  state: string;
-  version: string;
-}
-
 /** Starts the MQTT tunnel; connection happens in the background (retried forever). Throws only on bad options. */
 export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
-  if (!options.arklet || typeof options.arklet.execute !== 'function') {
-    throw new ERR_TUNNEL_INVALID_OPTIONS('arklet', 'an Arklet (with execute and baseIdentity) is required');
-  }
-  if (typeof options.broker !== 'string' || options.broker.trim() === '') {
-    throw new ERR_TUNNEL_INVALID_OPTIONS('broker', 'Invalid arklet mqtt broker: empty (koupleless.arklet.mqtt.broker)');
-  }
-  const brokerPort = options.port ?? 1883;
-  if (!Number.isInteger(brokerPort) || brokerPort <= 0 || brokerPort > 65535) {
-    throw new ERR_TUNNEL_INVALID_OPTIONS('port', `${String(options.port)} is not a broker port`);
-  }
-  const intervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS);
-  const reconnectPeriod = positive('reconnectPeriodMs', options.reconnectPeriodMs, 1_000);
-  const connectTimeout = positive('connectTimeoutMs', options.connectTimeoutMs, 30_000);
-  const stopTimeoutMs = positive('stopTimeoutMs', options.stopTimeoutMs, 3_000);
-  const keepalive = options.keepaliveSeconds ?? 60;
-  const env = (options.env ?? 'dev').trim().toLowerCase() || 'dev';
-  if (!/^[a-z0-9._-]+$/.test(env)) throw new ERR_TUNNEL_INVALID_OPTIONS('env', `"${env}" must be made of letters, digits, ".", "_" and "-"`);
-  const clientPrefix = (options.clientPrefix ?? 'koupleless').trim() || 'koupleless';
-  const logger = options.logger ?? silentLogger;
-  const arklet = options.arklet;
-
-  const info = resolveBaseInfo(options, arklet.baseIdentity);
-  if (info.identityRewritten) {
-    logger.warn(info.identityRewritten, 'base identity is not DNS-safe; the MQTT tunnel uses the rewritten identity');
-  }
-  const meta = info.baseMetadata;
+  const resolved = resolveMqttOptions(options);
+  const { logger, meta, prefix, base, clientId, url, intervalMs, reconnectPeriod, stopTimeoutMs, statusOf } = resolved;
   const identity = meta.identity;
-  const prefix = `koupleless_${env}`;
-  const base = `${prefix}/${identity}`;
-  const clientId = `${clientPrefix}@@@${identity}`;
-  const hbPort = options.heartbeatPort ?? 0;
-  const statusOf = (state: BaseState): BaseStatus =>
-    baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port: hbPort }, state);
-
-  const tls = nonBlank(options.caPath) !== undefined;
-  const clientOptions: IClientOptions = {
-    clientId,
-    clean: true,
-    keepalive,
-    reconnectPeriod,
-    connectTimeout,
-    resubscribe: false,
-    protocolVersion: 4,
-    queueQoSZero: false,
-  };
-  if (nonBlank(options.username) !== undefined) clientOptions.username = options.username!;
-  if (nonBlank(options.password) !== undefined) clientOptions.password = options.password!;
-  if (tls) {
-    clientOptions.ca = readPem('caPath', options.caPath!);
-    if (nonBlank(options.clientCrtPath)) clientOptions.cert = readPem('clientCrtPath', options.clientCrtPath!);
-    if (nonBlank(options.clientKeyPath)) clientOptions.key = readPem('clientKeyPath', options.clientKeyPath!);
-  }
-  const url = `${tls ? 'mqtts' : 'mqtt'}://${options.broker.trim()}:${brokerPort}`;
 
   const stats: MqttTunnelStats = { connects: 0, heartbeats: 0, commands: 0 };
   let stopped = false;
@@ -226,10 +93,9 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
   /** Connected and subscribed to the command topics (what `waitConnected` waits for). */
   let listening = false;
   const pending = new Set<Promise<void>>();
-  const chains = new Map<string, Promise<void>>();
   const connectWaiters = new Set<() => void>();
 
-  const client: MqttClient = loadMqtt().connect(url, clientOptions);
+  const client: MqttClient = loadMqtt().connect(url, resolved.clientOptions);
 
   const publish = (suffix: string, data: unknown): Promise<void> =>
     new Promise((resolve) => {
@@ -243,6 +109,8 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
         resolve();
       });
     });
+
+  const handle = createCommandHandler({ arklet: resolved.arklet, logger, publish, stats });
 
   const heartbeat = (): void => {
     if (stopped || !client.connected) return;
@@ -269,7 +137,7 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
       heartbeatTimer = setInterval(heartbeat, intervalMs);
       heartbeatTimer.unref();
     }
-    if (options.queryBaseline !== false && !baselineAsked) {
+    if (resolved.queryBaseline && !baselineAsked) {
       baselineAsked = true;
       void publish('base/queryBaseline', { ...meta });
     }
@@ -298,71 +166,6 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
     pending.add(job);
     void job.finally(() => pending.delete(job));
   });
-
-  const handle = async (command: string, payload: Buffer, retained: boolean): Promise<void> => {
-    logger.debug({ command, retained }, 'mqtt: command received');
-    switch (command) {
-      case 'health': {
-        stats.commands++;
-        const res = await arklet.execute('health', parseObject(payload) ?? {});
-        await publish('base/health', toOutput(res));
-        return;
-      }
-      case 'queryAllBiz': {
-        stats.commands++;
-        const res = await arklet.execute('queryAllBiz', {});
-        if (res.code !== 'SUCCESS' || !Array.isArray(res.data)) {
-          logger.warn({ code: res.code, message: res.message }, 'mqtt: queryAllBiz failed; nothing published');
-          return;
-        }
-        await publish('base/simpleBiz', (res.data as BizInfoLike[]).map(simpleBizInfo));
-        return;
-      }
-      case 'installBiz':
-      case 'uninstallBiz': {
-        stats.commands++;
-        const input = parseObject(payload);
-        const model = (input ?? {}) as BizModel;
-        const key = `${String(model.bizName ?? '')}:${String(model.bizVersion ?? '')}`;
-        const run = async (): Promise<void> => {
-          const res: ArkletResponse | undefined = input
-            ? await arklet.execute(command, input)
-            : { code: 'CMD_PROCESS_INTERNAL_ERROR', message: `Internal Error: ${command} payload is not a JSON object`, errorStackTrace: '' };
-          // fastjson omits null members: bizName/bizVersion only when the command carried them.
-          const data: Record<string, unknown> = {};
-          if (typeof model.bizName === 'string') data['bizName'] = model.bizName;
-          if (typeof model.bizVersion === 'string') data['bizVersion'] = model.bizVersion;
-          data['command'] = command;
-          data['response'] = toOutput(res);
-          await publish('base/bizOperation', data);
-        };
-        // One identity's commands run in arrival order (see the header comment).
-        const prev = chains.get(key) ?? Promise.resolve();
-        const next = prev.then(run, run);
-        chains.set(key, next);
-        try {
-          await next;
-        } finally {
-          if (chains.get(key) === next) chains.delete(key);
-        }
-        return;
-      }
-      case 'base/baseline':
-      case 'batchInstallBiz': {
-        stats.commands++;
-        const parsed = parseJson(payload);
-        const input = Array.isArray(parsed) ? { bizList: parsed } : parsed;
-        const res =
-          input !== null && typeof input === 'object'
-            ? await arklet.execute('batchInstallBiz', input)
-            : ({ code: 'CMD_PROCESS_INTERNAL_ERROR', message: 'Internal Error: baseline payload is not JSON', errorStackTrace: '' } as ArkletResponse);
-        await publish('base/batchInstallBizResponse', { command: 'batchInstallBiz', response: toOutput(res) });
-        return;
-      }
-      default:
-        logger.warn({ command }, `mqtt: unsupported command ${command}, ignored`);
-    }
-  };
 
   let stopping: Promise<void> | undefined;
   return {
@@ -423,108 +226,3 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
   };
 }
 
-/** The queryAllBiz element fields the conversion reads. */
-interface BizInfoLike {
-  bizName: string;
-  bizVersion: string;
-  bizState: string;
-  bizStateRecords?: Array<{ changeTime: number; state: string; reason: string; message: string }>;
-}
-
-/** A queryAllBiz element → Java `SimpleBizInfo` (latest record = the largest `changeTime`, the last on ties). */
-export function simpleBizInfo(b: BizInfoLike): SimpleBizInfo {
-  let latest: NonNullable<BizInfoLike['bizStateRecords']>[number] | undefined;
-  for (const r of b.bizStateRecords ?? []) if (!latest || r.changeTime >= latest.changeTime) latest = r;
-  return {
-    latestStateRecord: latest
-      ? {
-          changeTime: Math.trunc(latest.changeTime),
-          message: latest.message ?? null,
-          reason:
-            latest.reason === undefined || latest.reason === null
-              ? null
-              : (REASON_ENUM_NAMES[latest.reason] ?? latest.reason),
-          state: latest.state ? latest.state.toUpperCase() : null,
-        }
-      : null,
-    name: b.bizName,
-    state: String(b.bizState).toLowerCase(),
-    version: b.bizVersion,
-  };
-}
-
-/**
- * An Arklet envelope → the Java `Output` the MQTT tunnel publishes: `{code, data, message}`, enum members as
- * Java enum names; an internal error or unknown command → Java's exception form
- * `{code: FAILED, data: {code: FAILED, message: <stack trace>}, message}`.
- */
-export function toOutput(res: ArkletResponse): MqttOutput {
-  if (res.code === 'SUCCESS' || res.code === 'FAILED') {
-    const out: MqttOutput = { code: res.code };
-    if (res.data !== undefined) out.data = javaEnumNames(res.data);
-    if (res.message !== undefined) out.message = res.message;
-    return out;
-  }
-  const message = res.message ?? res.code;
-  return { code: 'FAILED', data: { code: 'FAILED', message: res.errorStackTrace || message }, message };
-}
-
-/** Rewrites `bizState` members and `bizStateRecords` elements to Java enum names (deep; returns a copy). */
-export function javaEnumNames(value: unknown, depth = 0): unknown {
-  if (depth > 12 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => javaEnumNames(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (k === 'bizState' && typeof v === 'string') out[k] = v.toUpperCase();
-    else if (k === 'bizStateRecords' && Array.isArray(v)) {
-      out[k] = v.map((r) => {
-        if (r === null || typeof r !== 'object') return r;
-        const rec = { ...(r as Record<string, unknown>) };
-        if (typeof rec['state'] === 'string') rec['state'] = (rec['state'] as string).toUpperCase();
-        if (typeof rec['reason'] === 'string') rec['reason'] = REASON_ENUM_NAMES[rec['reason'] as string] ?? rec['reason'];
-        return rec;
-      });
-    } else out[k] = javaEnumNames(v, depth + 1);
-  }
-  return out;
-}
-
-function parseJson(payload: Buffer): unknown {
-  const text = payload.toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseObject(payload: Buffer): Record<string, unknown> | undefined {
-  const v = parseJson(payload);
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function readPem(name: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new ERR_TUNNEL_INVALID_OPTIONS(name, `cannot read ${path}: ${errInfo(err).message}`);
-  }
-}
-
-function positive(name: string, value: number | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ERR_TUNNEL_INVALID_OPTIONS(name, `${String(value)} is not a positive number of milliseconds`);
-  }
-  return value;
-}
-
-function nonBlank(s: string | undefined): string | undefined {
-  return typeof s === 'string' && s.trim() !== '' ? s : undefined;
-}
-
-/** A bound on shutdown steps: it never keeps the process alive by itself. */
-function sleep(ms: number): Promise<void> {
-  return delay(ms, undefined, { ref: false });
-}
