@@ -15,35 +15,20 @@ export * from './errors.js';
 export type * from './types.js';
 export {
   ACCEPTED_API_VERSIONS,
-  MAX_MODULE_COUNT_LABELS,
-  checkFleetMatches,
-  editModuleDeploymentFile,
-  loadFleet,
-  loadModuleDeployment,
   normaliseSchedulingPolicy,
   normaliseUpgradePolicy,
-  parseFleet,
   parseModuleDeployment,
-  parseText,
   resolveModuleUrl,
-  type ModuleDeploymentEdits,
   type ParseOptions,
-} from './documents.js';
+} from './module-deployment.js';
+export { MAX_MODULE_COUNT_LABELS, checkFleetMatches, parseFleet } from './fleet.js';
+export { parseText } from './document-text.js';
+export { editModuleDeploymentFile, loadFleet, loadModuleDeployment, type ModuleDeploymentEdits } from './document-files.js';
 export { computeBatches, realBatchCount, type BatchInput } from './batches.js';
 export { compareModuleVersions, rollbackTarget, versionChange } from './versions.js';
-export {
-  applyAction,
-  matchesSelector,
-  moduleCount,
-  planRollout,
-  rankForPlacement,
-  rankForRemoval,
-  releaseKey,
-  simulateRollout,
-  type PlanInput,
-  type PredictedBatch,
-  type Simulation,
-} from './planner.js';
+export { planRollout, releaseKey, type PlanInput } from './planner.js';
+export { matchesSelector, moduleCount, rankForPlacement, rankForRemoval } from './placement.js';
+export { applyAction, simulateRollout, type PredictedBatch, type Simulation } from './simulate.js';
 export { FleetClients, observeBase, observeFleet, toObservedBiz, type ObserveOptions } from './observe.js';
 export {
   defaultStatePath,
@@ -56,14 +41,13 @@ export {
   type RolloutState,
   type StateStore,
 } from './state.js';
-export {
-  confirmRollout,
-  previewRollout,
-  rolloutStatus,
-  runRollout,
-  type BaseProgress,
-  type RolloutContextOptions,
-  type RolloutEvent,
-  type RolloutOptions,
-  type RolloutResult,
-} from './executor.js';
+export { runRollout } from './executor.js';
+export { previewRollout, rolloutStatus } from './rollout-status.js';
+export { confirmRollout } from './confirm-rollout.js';
+export type {
+  BaseProgress,
+  RolloutContextOptions,
+  RolloutEvent,
+  RolloutOptions,
+  RolloutResult,
+} from './rollout-options.js';

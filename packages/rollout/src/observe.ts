@@ -4,6 +4,7 @@
  * decides what that means (it blocks by default).
  */
 import { ArkletClient, type ArkletClientOptions, type BizInfo } from '@nodeark/client';
+import { errorText } from './kit.js';
 import type { BaseObservation, Fleet, FleetObservation, ObservedBiz } from './types.js';
 
 /** The clients of a fleet's Arklets, one per URL, reused across calls. */
@@ -81,8 +82,7 @@ export async function observeBase(
     obs.reachable = true;
     obs.bizs = res.data.map(toObservedBiz);
   } catch (err) {
-    const e = err as { message?: string; code?: string };
-    obs.error = `${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`;
+    obs.error = errorText(err);
   }
   return obs;
 }
