@@ -145,12 +145,33 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
       actuator.close();
     },
   };
+  if (config.get('nodeark.console.enabled')) {
+    // Imported only when enabled: a base without the console loads none of it (docs/console.md).
+    const { mountConsole } = await import('./console/mount-console.js');
+    await mountConsole({
+      app,
+      runtime,
+      logger: logger.child({ component: 'console' }),
+      path: config.get('nodeark.console.path') ?? '/nodeark/console',
+      token: config.get('nodeark.arklet.auth.token') || undefined,
+      serverAddress: config.get('server.address'),
+      masterBiz,
+      arkletUrl: () => arklet?.url,
+    });
+  }
   return services;
 }
 
-/** The Arklet's bind address: `koupleless.arklet.http.host`, else its older name `…address`, else 0.0.0.0. */
+/**
+ * The Arklet's bind address: `koupleless.arklet.http.host`, else its older name `…address`, else the
+ * documented default (the key's declared `docDefault`: it has no loader default, so `address` can apply).
+ */
 export function arkletHostOf(config: NodearkConfig): string {
-  return config.get('koupleless.arklet.http.host') ?? config.get('koupleless.arklet.http.address') ?? '0.0.0.0';
+  return (
+    config.get('koupleless.arklet.http.host') ??
+    config.get('koupleless.arklet.http.address') ??
+    CONFIG_SCHEMA['koupleless.arklet.http.host'].docDefault
+  );
 }
 
 /** True for an address only this machine can reach. */
