@@ -171,6 +171,15 @@ export const ERR_BIZ_CHILD_PROCESS_DENIED = createError(
 );
 /** A lifecycle call was made on a runtime that is shutting down. */
 export const ERR_BIZ_RUNTIME_CLOSED = createError('NODEARK_ERR_BIZ_RUNTIME_CLOSED', 'The runtime is shutting down', 503);
+/**
+ * The runtime tried a module state move its transition table does not allow (docs/module-contract.md §
+ * Lifecycle). A bug in nodeark, never caused by a request: the move is refused and nothing changes.
+ */
+export const ERR_BIZ_ILLEGAL_TRANSITION = createError(
+  'NODEARK_ERR_BIZ_ILLEGAL_TRANSITION',
+  'Module %s cannot move from %s to %s (%s)',
+  500,
+);
 
 /* --------------------------------------------------------------------------------- Route (the HTTP edge) */
 

@@ -101,7 +101,7 @@ describe('x-forwarded-* and the client connection', () => {
   it('closes the module connections of a client connection when it closes, for every module it visited', async () => {
     const links = (): number[] =>
       ['inspect', 'inspect-norewrite'].map((path) => {
-        const route = (h.runtime as unknown as { routes: { get(p: string): { host?: { link: { size: number } } } } }).routes.get(path);
+        const route = (h.runtime as unknown as { router: { routes: { get(p: string): { host?: { link: { size: number } } } } } }).router.routes.get(path);
         return route?.host?.link.size ?? -1;
       });
     // Other tests' keep-alive clients may still hold connections (or be releasing them): settle, then count.

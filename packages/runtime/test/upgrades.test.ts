@@ -117,6 +117,6 @@ describe('upgrades', () => {
 });
 
 function inflight(): number {
-  const host = (h.runtime as unknown as { routes: { get(p: string): { host?: { proxy: { inflight: number } } } } }).routes.get('live')?.host;
+  const host = (h.runtime as unknown as { router: { routes: { get(p: string): { host?: { proxy: { inflight: number } } } } } }).router.routes.get('live')?.host;
   return host?.proxy.inflight ?? -1;
 }
