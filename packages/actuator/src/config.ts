@@ -1,9 +1,26 @@
 /**
- * Actuator configuration: one typed camelCase field per property the actuator honours, the property key of
- * each (Spring Boot / Koupleless names where one exists, `nodeark.actuator.*` otherwise), defaults, and
- * a parser from dotted property maps (`actuatorConfigFromProperties`) that fails naming the key.
- * `docs/health.md` § Properties mirrors {@link ACTUATOR_PROPERTIES}.
+ * Actuator configuration: one typed camelCase field per property the actuator honours, and the
+ * declaration of each property key (Spring Boot / Koupleless names where one exists, `nodeark.actuator.*`
+ * otherwise) in the shared declaration form of `config-kit.ts`: kind, default, description. The defaults
+ * are written only in {@link ACTUATOR_CONFIG_KEYS}; {@link DEFAULT_ACTUATOR_CONFIG} is derived from it.
+ * The base's loader composes these declarations with its own and hands the actuator typed values; no
+ * string is parsed here (`actuatorConfigFromProperties` runs the same coercion the loader does).
+ * `docs/configuration.md` § Actuator keys is generated from the declarations.
+ *
+ * Over 400 lines on purpose: the option type and the key declarations are one table read side by side
+ * (a field's doc names its key, the key's declaration names its field).
  */
+import {
+  closest,
+  coerceConfigValue,
+  createConfigCatalog,
+  describeRefusal,
+  flattenConfig,
+  relaxedKey,
+  type ConfigKeyDef,
+  type ConfigPatternDef,
+  type ResolvedKey,
+} from './config-kit.js';
 import { ERR_ACTUATOR_INVALID_CONFIG, ERR_ACTUATOR_UNKNOWN_PROPERTY } from './errors.js';
 
 /** `never` | `when-authorized` | `always` (Spring's `Show`). */
@@ -181,140 +198,187 @@ export interface ActuatorConfig {
   securityTokenRoles: string[];
 }
 
-/** The defaults (Spring Boot 2.7 / Koupleless 1.x semantics, documented component names). */
-export const DEFAULT_ACTUATOR_CONFIG: Readonly<ActuatorConfig> = Object.freeze({
-  basePath: '/actuator',
-  exposureInclude: ['health'],
-  exposureExclude: [],
-  pathMapping: {},
-  discoveryEnabled: true,
-  healthEnabled: true,
-  infoEnabled: true,
-  prometheusEndpointEnabled: true,
-  metricsEndpointEnabled: true,
-  showDetails: 'never',
-  showComponents: undefined,
-  roles: [],
-  statusOrder: ['DOWN', 'OUT_OF_SERVICE', 'UP', 'UNKNOWN'],
-  statusHttpMapping: {},
-  probesEnabled: false,
-  probesAddAdditionalPaths: false,
-  groups: {},
-  healthDefaultsEnabled: true,
-  pingEnabled: undefined,
-  diskSpaceEnabled: undefined,
-  diskSpaceThreshold: 10 * 1024 * 1024,
-  diskSpacePath: '.',
-  livenessStateEnabled: false,
-  readinessStateEnabled: false,
-  metricsEnabled: undefined,
-  metaspaceCheck: false,
-  metaspaceThreshold: 85,
-  withAllBizReadiness: false,
-  silenceSecondsBeforeUninstall: 0,
-  componentNames: 'docs',
-  startupComponentName: undefined,
-  aggregateComponentName: undefined,
-  aggregateIndicatorFormat: 'flat',
-  startingBiz: 'unknown',
-  aggregateIncludeBroken: true,
-  readinessReevaluateOnStop: false,
-  healthCacheTtlMs: 0,
-  indicatorTimeoutMs: 3000,
-  bizHealthTimeoutMs: undefined,
-  infoBuildEnabled: true,
-  infoGitEnabled: true,
-  infoGitMode: 'simple',
-  infoEnvEnabled: false,
-  infoEnv: {},
-  buildInfoLocation: 'build-info.json',
-  gitInfoLocation: 'git.properties',
-  securityUserName: undefined,
-  securityUserPassword: undefined,
-  securityUserRoles: [],
-  securityToken: undefined,
-  securityTokenRoles: [],
-} satisfies ActuatorConfig);
-
-type Kind = 'string' | 'bool' | 'list' | 'int' | 'bytes' | 'ms' | 'show' | 'enum' | 'path';
-
-/** One fixed property. */
-export interface ActuatorPropertyDef {
-  /** The dotted property key. */
-  key: string;
+/** One actuator property: its declaration and the {@link ActuatorConfig} field it sets. */
+export interface ActuatorKeyDef extends ConfigKeyDef {
   /** The {@link ActuatorConfig} field it sets. */
-  field: keyof ActuatorConfig;
-  kind: Kind;
-  /** Allowed values for `enum`. */
-  values?: readonly string[];
-  description: string;
+  readonly field: keyof ActuatorConfig;
+}
+
+/** One actuator property with its key (the form of {@link ACTUATOR_PROPERTIES}). */
+export interface ActuatorPropertyDef extends ActuatorKeyDef {
+  /** The dotted property key. */
+  readonly key: string;
 }
 
 const SHOW = ['never', 'when-authorized', 'always'] as const;
+const SHOW_DEF = { kind: 'enum', values: SHOW, default: undefined, description: 'When shown.' } as const;
+const HTTP_STATUS = { kind: 'int', min: 100, max: 599, default: undefined, description: 'An HTTP status.' } as const;
 
-/** Every fixed property key the actuator honours, mapped to its option field. */
-export const ACTUATOR_PROPERTIES: readonly ActuatorPropertyDef[] = [
-  { key: 'management.endpoints.web.base-path', field: 'basePath', kind: 'path', description: 'Base path of the actuator endpoints.' },
-  { key: 'management.endpoints.web.exposure.include', field: 'exposureInclude', kind: 'list', description: 'Endpoint ids exposed over HTTP (`health`, `info`, `prometheus`, `metrics`, `*`).' },
-  { key: 'management.endpoints.web.exposure.exclude', field: 'exposureExclude', kind: 'list', description: 'Endpoint ids never exposed (wins over include).' },
-  { key: 'management.endpoints.web.discovery.enabled', field: 'discoveryEnabled', kind: 'bool', description: 'Serve the links index at the base path.' },
-  { key: 'management.endpoint.health.enabled', field: 'healthEnabled', kind: 'bool', description: 'Enable the health endpoint.' },
-  { key: 'management.endpoint.info.enabled', field: 'infoEnabled', kind: 'bool', description: 'Enable the info endpoint.' },
-  { key: 'management.endpoint.prometheus.enabled', field: 'prometheusEndpointEnabled', kind: 'bool', description: 'Enable the prometheus endpoint (Prometheus text; docs/observability.md).' },
-  { key: 'management.endpoint.metrics.enabled', field: 'metricsEndpointEnabled', kind: 'bool', description: 'Enable the metrics endpoint (Spring JSON; docs/observability.md).' },
-  { key: 'management.endpoint.health.show-details', field: 'showDetails', kind: 'show', description: 'When details are shown.' },
-  { key: 'management.endpoint.health.show-components', field: 'showComponents', kind: 'show', description: 'When components are shown (unset: as show-details).' },
-  { key: 'management.endpoint.health.roles', field: 'roles', kind: 'list', description: 'Roles allowed by when-authorized (empty: any authenticated principal).' },
-  { key: 'management.endpoint.health.status.order', field: 'statusOrder', kind: 'list', description: 'Aggregation order, most severe first.' },
-  { key: 'management.endpoint.health.probes.enabled', field: 'probesEnabled', kind: 'bool', description: 'livenessState/readinessState and the liveness/readiness groups.' },
-  { key: 'management.endpoint.health.probes.add-additional-paths', field: 'probesAddAdditionalPaths', kind: 'bool', description: 'Also serve /livez and /readyz.' },
-  { key: 'management.health.defaults.enabled', field: 'healthDefaultsEnabled', kind: 'bool', description: 'Default enablement of ping and diskSpace.' },
-  { key: 'management.health.ping.enabled', field: 'pingEnabled', kind: 'bool', description: 'Register `ping`.' },
-  { key: 'management.health.diskspace.enabled', field: 'diskSpaceEnabled', kind: 'bool', description: 'Register `diskSpace`.' },
-  { key: 'management.health.diskspace.threshold', field: 'diskSpaceThreshold', kind: 'bytes', description: 'Free-space threshold of diskSpace (bytes or `10MB`).' },
-  { key: 'management.health.diskspace.path', field: 'diskSpacePath', kind: 'string', description: 'Path whose filesystem diskSpace checks.' },
-  { key: 'management.health.livenessstate.enabled', field: 'livenessStateEnabled', kind: 'bool', description: 'Register livenessState without probe groups.' },
-  { key: 'management.health.readinessstate.enabled', field: 'readinessStateEnabled', kind: 'bool', description: 'Register readinessState without probe groups.' },
-  { key: 'management.health.metrics.enabled', field: 'metricsEnabled', kind: 'bool', description: 'Register `metrics` (V8 heap); default on iff metaspace-check.' },
-  { key: 'com.alipay.sofa.koupleless.runtime.monitor.metaspace-check', field: 'metaspaceCheck', kind: 'bool', description: '`metrics` DOWN when heap committed/limit exceeds the threshold.' },
-  { key: 'com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold', field: 'metaspaceThreshold', kind: 'int', description: 'Threshold in percent (0-100).' },
-  { key: 'koupleless.healthcheck.base.readiness.withAllBizReadiness', field: 'withAllBizReadiness', kind: 'bool', description: 'STARTUP counts modules; readiness follows module installs.' },
-  { key: 'com.alipay.sofa.koupleless.runtime.operation.silence-seconds-before-uninstall', field: 'silenceSecondsBeforeUninstall', kind: 'int', description: 'Seconds a stopping module stays DOWN in STARTUP.' },
-  { key: 'nodeark.actuator.health.component-names', field: 'componentNames', kind: 'enum', values: ['docs', 'runtime'], description: 'masterBizStartUp/arkBizAggregate (docs) or baseStartUp/compositeAllBiz (runtime).' },
-  { key: 'nodeark.actuator.health.startup-component-name', field: 'startupComponentName', kind: 'string', description: 'Explicit STARTUP component name.' },
-  { key: 'nodeark.actuator.health.aggregate-component-name', field: 'aggregateComponentName', kind: 'string', description: 'Explicit AGG component name.' },
-  { key: 'nodeark.actuator.health.aggregate.indicator-format', field: 'aggregateIndicatorFormat', kind: 'enum', values: ['flat', 'nested'], description: 'Per-indicator entries in AGG: flat (docs) or nested status (Java).' },
-  { key: 'nodeark.actuator.health.aggregate.starting-biz', field: 'startingBiz', kind: 'enum', values: ['unknown', 'down'], description: 'A starting module in AGG: UNKNOWN, or DOWN "haven\'t refreshed" (Java, Q11).' },
-  { key: 'nodeark.actuator.health.aggregate.include-broken', field: 'aggregateIncludeBroken', kind: 'bool', description: 'List modules kept broken after a failed start in AGG (Q4).' },
-  { key: 'nodeark.actuator.health.readiness.reevaluate-on-stop', field: 'readinessReevaluateOnStop', kind: 'bool', description: 'Re-open readiness after an uninstall when every remaining module is ready (Q7 fix).' },
-  { key: 'management.endpoint.health.cache.time-to-live', field: 'healthCacheTtlMs', kind: 'ms', description: 'Reuse module health results this long (0: evaluate on every request).' },
-  { key: 'nodeark.actuator.health.indicator-timeout', field: 'indicatorTimeoutMs', kind: 'ms', description: 'Bound on each base indicator (ms or `3s`).' },
-  { key: 'nodeark.actuator.health.biz-timeout', field: 'bizHealthTimeoutMs', kind: 'ms', description: 'Outer bound on one module health call.' },
-  { key: 'management.info.build.enabled', field: 'infoBuildEnabled', kind: 'bool', description: 'Publish `build` from spring.info.build.location.' },
-  { key: 'management.info.git.enabled', field: 'infoGitEnabled', kind: 'bool', description: 'Publish `git` from spring.info.git.location.' },
-  { key: 'management.info.git.mode', field: 'infoGitMode', kind: 'enum', values: ['simple', 'full'], description: 'simple: branch + commit id/time; full: every property.' },
-  { key: 'management.info.env.enabled', field: 'infoEnvEnabled', kind: 'bool', description: 'Publish `info.*` properties.' },
-  { key: 'spring.info.build.location', field: 'buildInfoLocation', kind: 'string', description: 'Build info file (.json or .properties), relative to the cwd.' },
-  { key: 'spring.info.git.location', field: 'gitInfoLocation', kind: 'string', description: 'Git info file (.properties or .json), relative to the cwd.' },
-  { key: 'spring.security.user.name', field: 'securityUserName', kind: 'string', description: 'Basic-auth user for when-authorized.' },
-  { key: 'spring.security.user.password', field: 'securityUserPassword', kind: 'string', description: 'Basic-auth password.' },
-  { key: 'spring.security.user.roles', field: 'securityUserRoles', kind: 'list', description: 'Roles of the Basic-auth user.' },
-  { key: 'nodeark.actuator.security.token', field: 'securityToken', kind: 'string', description: 'Bearer token for when-authorized.' },
-  { key: 'nodeark.actuator.security.token-roles', field: 'securityTokenRoles', kind: 'list', description: 'Roles of the bearer-token principal.' },
-];
+/** Every fixed property the actuator honours: declared once, defaults included. */
+export const ACTUATOR_CONFIG_KEYS = {
+  'management.endpoints.web.base-path': { field: 'basePath', kind: 'string', default: '/actuator',
+    description: 'Base path of the actuator endpoints.' },
+  'management.endpoints.web.exposure.include': { field: 'exposureInclude', kind: 'list', default: ['health'],
+    description: 'Endpoint ids exposed over HTTP (`health`, `info`, `prometheus`, `metrics`, `*`).' },
+  'management.endpoints.web.exposure.exclude': { field: 'exposureExclude', kind: 'list', default: [],
+    description: 'Endpoint ids never exposed (wins over include).' },
+  'management.endpoints.web.discovery.enabled': { field: 'discoveryEnabled', kind: 'bool', default: true,
+    description: 'Serve the links index at the base path.' },
+  'management.endpoint.health.enabled': { field: 'healthEnabled', kind: 'bool', default: true,
+    description: 'Enable the health endpoint.' },
+  'management.endpoint.info.enabled': { field: 'infoEnabled', kind: 'bool', default: true,
+    description: 'Enable the info endpoint.' },
+  'management.endpoint.prometheus.enabled': { field: 'prometheusEndpointEnabled', kind: 'bool', default: true,
+    description: 'Enable the prometheus endpoint (Prometheus text; docs/observability.md).' },
+  'management.endpoint.metrics.enabled': { field: 'metricsEndpointEnabled', kind: 'bool', default: true,
+    description: 'Enable the metrics endpoint (Spring JSON; docs/observability.md).' },
+  'management.endpoint.health.show-details': { field: 'showDetails', kind: 'enum', values: SHOW, default: 'never',
+    description: 'When details are shown.' },
+  'management.endpoint.health.show-components': { field: 'showComponents', kind: 'enum', values: SHOW, default: undefined,
+    description: 'When components are shown (unset: as show-details).' },
+  'management.endpoint.health.roles': { field: 'roles', kind: 'list', default: [],
+    description: 'Roles allowed by when-authorized (empty: any authenticated principal).' },
+  'management.endpoint.health.status.order': { field: 'statusOrder', kind: 'list', default: ['DOWN', 'OUT_OF_SERVICE', 'UP', 'UNKNOWN'],
+    description: 'Aggregation order, most severe first.' },
+  'management.endpoint.health.probes.enabled': { field: 'probesEnabled', kind: 'bool', default: false,
+    description: 'livenessState/readinessState and the liveness/readiness groups.' },
+  'management.endpoint.health.probes.add-additional-paths': { field: 'probesAddAdditionalPaths', kind: 'bool', default: false,
+    description: 'Also serve /livez and /readyz.' },
+  'management.health.defaults.enabled': { field: 'healthDefaultsEnabled', kind: 'bool', default: true,
+    description: 'Default enablement of ping and diskSpace.' },
+  'management.health.ping.enabled': { field: 'pingEnabled', kind: 'bool', default: undefined, docDefault: 'management.health.defaults.enabled',
+    description: 'Register `ping`.' },
+  'management.health.diskspace.enabled': { field: 'diskSpaceEnabled', kind: 'bool', default: undefined, docDefault: 'management.health.defaults.enabled',
+    description: 'Register `diskSpace`.' },
+  'management.health.diskspace.threshold': { field: 'diskSpaceThreshold', kind: 'bytes', default: 10 * 1024 * 1024,
+    description: 'Free-space threshold of diskSpace (bytes or `10MB`).' },
+  'management.health.diskspace.path': { field: 'diskSpacePath', kind: 'string', default: '.',
+    description: 'Path whose filesystem diskSpace checks.' },
+  'management.health.livenessstate.enabled': { field: 'livenessStateEnabled', kind: 'bool', default: false,
+    description: 'Register livenessState without probe groups.' },
+  'management.health.readinessstate.enabled': { field: 'readinessStateEnabled', kind: 'bool', default: false,
+    description: 'Register readinessState without probe groups.' },
+  'management.health.metrics.enabled': { field: 'metricsEnabled', kind: 'bool', default: undefined, docDefault: 'metaspace-check',
+    description: 'Register `metrics` (V8 heap); default on iff metaspace-check.' },
+  'com.alipay.sofa.koupleless.runtime.monitor.metaspace-check': { field: 'metaspaceCheck', kind: 'bool', default: false,
+    description: '`metrics` DOWN when heap committed/limit exceeds the threshold.' },
+  'com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold': { field: 'metaspaceThreshold', kind: 'int', min: 0, max: 100, default: 85,
+    description: 'Threshold in percent (0-100).' },
+  'koupleless.healthcheck.base.readiness.withAllBizReadiness': { field: 'withAllBizReadiness', kind: 'bool', default: false,
+    description: 'STARTUP counts modules; readiness waits for every module to be up (docs/health.md).' },
+  'com.alipay.sofa.koupleless.runtime.operation.silence-seconds-before-uninstall': { field: 'silenceSecondsBeforeUninstall', kind: 'int', min: 0, default: 0,
+    description: 'Seconds a stopping module stays DOWN in STARTUP.' },
+  'nodeark.actuator.health.component-names': { field: 'componentNames', kind: 'enum', values: ['docs', 'runtime'], default: 'docs',
+    description: 'masterBizStartUp/arkBizAggregate (docs) or baseStartUp/compositeAllBiz (runtime).' },
+  'nodeark.actuator.health.startup-component-name': { field: 'startupComponentName', kind: 'string', default: undefined,
+    description: 'Explicit STARTUP component name.' },
+  'nodeark.actuator.health.aggregate-component-name': { field: 'aggregateComponentName', kind: 'string', default: undefined,
+    description: 'Explicit AGG component name.' },
+  'nodeark.actuator.health.aggregate.indicator-format': { field: 'aggregateIndicatorFormat', kind: 'enum', values: ['flat', 'nested'], default: 'flat',
+    description: 'Per-indicator entries in AGG: flat (docs) or nested status (Java).' },
+  'nodeark.actuator.health.aggregate.starting-biz': { field: 'startingBiz', kind: 'enum', values: ['unknown', 'down'], default: 'unknown',
+    description: 'A starting module in AGG: UNKNOWN, or DOWN "haven\'t refreshed" (Java, Q11).' },
+  'nodeark.actuator.health.aggregate.include-broken': { field: 'aggregateIncludeBroken', kind: 'bool', default: true,
+    description: 'List modules kept broken after a failed start in AGG (Q4).' },
+  'nodeark.actuator.health.readiness.reevaluate-on-stop': { field: 'readinessReevaluateOnStop', kind: 'bool', default: false,
+    description: 'Re-open readiness after an uninstall when every remaining module is ready (Q7 fix).' },
+  'management.endpoint.health.cache.time-to-live': { field: 'healthCacheTtlMs', kind: 'duration', default: 0,
+    description: 'Reuse module health results this long (0: evaluate on every request).' },
+  'nodeark.actuator.health.indicator-timeout': { field: 'indicatorTimeoutMs', kind: 'duration', min: 1, default: 3000,
+    description: 'Bound on each base indicator (ms or `3s`).' },
+  'nodeark.actuator.health.biz-timeout': { field: 'bizHealthTimeoutMs', kind: 'duration', min: 1, default: undefined, docDefault: 'nodeark.biz.health-timeout + 2s',
+    description: 'Outer bound on one module health call.' },
+  'management.info.build.enabled': { field: 'infoBuildEnabled', kind: 'bool', default: true,
+    description: 'Publish `build` from spring.info.build.location.' },
+  'management.info.git.enabled': { field: 'infoGitEnabled', kind: 'bool', default: true,
+    description: 'Publish `git` from spring.info.git.location.' },
+  'management.info.git.mode': { field: 'infoGitMode', kind: 'enum', values: ['simple', 'full'], default: 'simple',
+    description: 'simple: branch + commit id/time; full: every property.' },
+  'management.info.env.enabled': { field: 'infoEnvEnabled', kind: 'bool', default: false,
+    description: 'Publish `info.*` properties.' },
+  'spring.info.build.location': { field: 'buildInfoLocation', kind: 'string', default: 'build-info.json',
+    description: 'Build info file (.json or .properties), relative to the cwd.' },
+  'spring.info.git.location': { field: 'gitInfoLocation', kind: 'string', default: 'git.properties',
+    description: 'Git info file (.properties or .json), relative to the cwd.' },
+  'spring.security.user.name': { field: 'securityUserName', kind: 'string', default: undefined,
+    description: 'Basic-auth user for when-authorized.' },
+  'spring.security.user.password': { field: 'securityUserPassword', kind: 'string', default: undefined,
+    description: 'Basic-auth password.' },
+  'spring.security.user.roles': { field: 'securityUserRoles', kind: 'list', default: [],
+    description: 'Roles of the Basic-auth user.' },
+  'nodeark.actuator.security.token': { field: 'securityToken', kind: 'string', default: undefined,
+    description: 'Bearer token for when-authorized.' },
+  'nodeark.actuator.security.token-roles': { field: 'securityTokenRoles', kind: 'list', default: [],
+    description: 'Roles of the bearer-token principal.' },
+} as const satisfies Readonly<Record<string, ActuatorKeyDef>>;
 
-/** Property families whose last segments are free (`<STATUS>`, `<id>`, `<group>.<prop>`, `info.*`). */
-export const ACTUATOR_PROPERTY_PATTERNS = [
-  { prefix: 'management.endpoint.health.status.http-mapping.', field: 'statusHttpMapping', description: 'HTTP code for a status, e.g. `…http-mapping.DOWN=500`.' },
-  { prefix: 'management.endpoints.web.path-mapping.', field: 'pathMapping', description: 'Path of an endpoint, e.g. `…path-mapping.health=healthcheck`.' },
+/** A fixed actuator property key. */
+export type ActuatorConfigKey = keyof typeof ACTUATOR_CONFIG_KEYS;
+
+/** The settings of a health group (`management.endpoint.health.group.<name>.<setting>`), by setting. */
+const GROUP_SETTINGS = {
+  include: { kind: 'list', default: undefined, description: 'Member component names, or `*`.' },
+  exclude: { kind: 'list', default: undefined, description: 'Component names never members.' },
+  'show-components': SHOW_DEF,
+  'show-details': SHOW_DEF,
+  roles: { kind: 'list', default: undefined, description: 'Roles allowed by when-authorized.' },
+  'status.order': { kind: 'list', default: undefined, description: 'Aggregation order.' },
+  'status.http-mapping.': HTTP_STATUS,
+  'additional-path': { kind: 'string', default: undefined, description: 'An extra path on the base port.' },
+} as const satisfies Readonly<Record<string, ConfigKeyDef>>;
+
+const GROUP_FIELD: Readonly<Record<keyof typeof GROUP_SETTINGS, keyof HealthGroupConfig>> = {
+  include: 'include',
+  exclude: 'exclude',
+  'show-components': 'showComponents',
+  'show-details': 'showDetails',
+  roles: 'roles',
+  'status.order': 'statusOrder',
+  'status.http-mapping.': 'statusHttpMapping',
+  'additional-path': 'additionalPath',
+};
+
+/** Property families whose last segments are free (`<STATUS>`, `<id>`, `<name>.<setting>`, `info.*`). */
+export const ACTUATOR_CONFIG_PATTERNS = [
+  {
+    prefix: 'management.endpoint.health.status.http-mapping.',
+    placeholder: '<STATUS>',
+    field: 'statusHttpMapping',
+    value: HTTP_STATUS,
+    envPrefix: 'MANAGEMENT_ENDPOINT_HEALTH_STATUS_HTTPMAPPING_',
+    description: 'HTTP code for a status, e.g. `…http-mapping.DOWN=500`.',
+  },
+  {
+    prefix: 'management.endpoints.web.path-mapping.',
+    placeholder: '<id>',
+    field: 'pathMapping',
+    value: { kind: 'string', default: undefined, description: 'One path segment.' },
+    description: 'Path of an endpoint, e.g. `…path-mapping.health=healthcheck`.',
+  },
   {
     prefix: 'management.endpoint.health.group.',
+    placeholder: '<name>.<setting>',
     field: 'groups',
+    settings: GROUP_SETTINGS,
     description:
       '`<name>.include`, `.exclude`, `.show-components`, `.show-details`, `.roles`, `.status.order`, `.status.http-mapping.<STATUS>`, `.additional-path`.',
   },
-  { prefix: 'info.', field: 'infoEnv', description: 'Free-form info (with management.info.env.enabled).' },
-] as const;
+  {
+    prefix: 'info.',
+    placeholder: '<key>',
+    field: 'infoEnv',
+    value: { kind: 'raw', default: undefined, description: 'A free-form info value.' },
+    description: 'Free-form info (with management.info.env.enabled).',
+  },
+] as const satisfies ReadonlyArray<ConfigPatternDef & { readonly field: keyof ActuatorConfig }>;
+
+/** Every fixed property key the actuator honours, with its declaration (derived from {@link ACTUATOR_CONFIG_KEYS}). */
+export const ACTUATOR_PROPERTIES: readonly ActuatorPropertyDef[] = Object.entries(ACTUATOR_CONFIG_KEYS).map(
+  ([key, def]) => ({ key, ...def }),
+);
+
+/** The property families ({@link ACTUATOR_CONFIG_PATTERNS}), under their older name. */
+export const ACTUATOR_PROPERTY_PATTERNS = ACTUATOR_CONFIG_PATTERNS;
 
 /** Key prefixes this package owns: an unknown key under one of them is an error. */
 export const ACTUATOR_OWNED_PREFIXES = [
@@ -328,117 +392,144 @@ export const ACTUATOR_OWNED_PREFIXES = [
   'nodeark.actuator.',
 ] as const;
 
-const BY_KEY = new Map(ACTUATOR_PROPERTIES.map((p) => [p.key.toLowerCase(), p]));
+function copyDefault(v: ConfigKeyDef['default']): unknown {
+  return Array.isArray(v) ? [...(v as readonly string[])] : v;
+}
+
+/** The defaults (Spring Boot 2.7 / Koupleless 1.x semantics), derived from {@link ACTUATOR_CONFIG_KEYS}. */
+export const DEFAULT_ACTUATOR_CONFIG: Readonly<ActuatorConfig> = Object.freeze({
+  ...Object.fromEntries(Object.values(ACTUATOR_CONFIG_KEYS).map((d) => [d.field, copyDefault(d.default)])),
+  ...Object.fromEntries(ACTUATOR_CONFIG_PATTERNS.map((p) => [p.field, {}])),
+}) as unknown as ActuatorConfig;
+
+const CATALOG = createConfigCatalog(ACTUATOR_CONFIG_KEYS, ACTUATOR_CONFIG_PATTERNS);
+const OWNED = ACTUATOR_OWNED_PREFIXES.map((p) => relaxedKey(p));
+
+/** The actuator's declaration of `key` (relaxed spellings included), or undefined when it is not the actuator's. */
+export function actuatorKeyOf(key: string): ResolvedKey | undefined {
+  return CATALOG.lookup(key);
+}
 
 /**
- * Builds a partial {@link ActuatorConfig} from dotted (or nested) properties, e.g. the base's resolved
- * configuration. Values may be strings (as from the environment or the CLI) or already typed. Keys outside
- * the actuator's prefixes are ignored; an unknown key under an owned prefix, or a malformed value, throws
- * `NODEARK_ERR_ACTUATOR_UNKNOWN_PROPERTY` / `NODEARK_ERR_ACTUATOR_INVALID_CONFIG` naming the key.
+ * Builds a partial {@link ActuatorConfig} from dotted (or nested) properties: the base passes its resolved,
+ * typed values; strings (as from the environment or the CLI) get the same coercion the base's loader
+ * applies (`config-kit.ts`). Keys outside the actuator's are ignored; an unknown key under an owned prefix,
+ * or a malformed value, throws `NODEARK_ERR_ACTUATOR_UNKNOWN_PROPERTY` / `NODEARK_ERR_ACTUATOR_INVALID_CONFIG`
+ * naming the key.
  */
 export function actuatorConfigFromProperties(properties: Record<string, unknown>): Partial<ActuatorConfig> {
   const out: Partial<ActuatorConfig> = {};
-  const flat = flatten(properties);
-  for (const [key, raw] of Object.entries(flat)) {
+  for (const [given, raw] of flattenConfig(properties)) {
     if (raw === undefined) continue;
-    const lower = key.toLowerCase();
-    const def = BY_KEY.get(lower);
-    if (def) {
-      (out as Record<string, unknown>)[def.field] = coerce(key, def.kind, raw, def.values);
+    const resolved = CATALOG.lookup(given);
+    if (!resolved) {
+      const relaxed = relaxedKey(given);
+      if (OWNED.some((p) => relaxed.startsWith(p))) throw new ERR_ACTUATOR_UNKNOWN_PROPERTY(given, unknownHint(given));
       continue;
     }
-    if (lower.startsWith('management.endpoint.health.status.http-mapping.')) {
-      const status = key.slice('management.endpoint.health.status.http-mapping.'.length);
-      out.statusHttpMapping = { ...out.statusHttpMapping, [status]: httpCode(key, raw) };
-      continue;
-    }
-    if (lower.startsWith('management.endpoints.web.path-mapping.')) {
-      const id = key.slice('management.endpoints.web.path-mapping.'.length);
-      out.pathMapping = { ...out.pathMapping, [id]: stripSlashes(key, String(raw)) };
-      continue;
-    }
-    if (lower.startsWith('management.endpoint.health.group.')) {
-      const rest = key.slice('management.endpoint.health.group.'.length);
-      const dot = rest.indexOf('.');
-      if (dot <= 0) throw new ERR_ACTUATOR_UNKNOWN_PROPERTY(key, ': expected management.endpoint.health.group.<name>.<setting>');
-      const name = rest.slice(0, dot);
-      const setting = rest.slice(dot + 1);
-      const groups = (out.groups ??= {});
-      const g = (groups[name] ??= {});
-      applyGroupSetting(g, key, setting, raw);
-      continue;
-    }
-    if (lower.startsWith('info.')) {
-      out.infoEnv = setPath(out.infoEnv ?? {}, key.slice('info.'.length).split('.'), raw);
-      continue;
-    }
-    if (ACTUATOR_OWNED_PREFIXES.some((p) => lower.startsWith(p))) {
-      throw new ERR_ACTUATOR_UNKNOWN_PROPERTY(key, suggestion(lower));
-    }
+    const r = coerceConfigValue(resolved.def, raw);
+    if (!r.ok) throw new ERR_ACTUATOR_INVALID_CONFIG(resolved.key, JSON.stringify(raw), describeRefusal(r));
+    apply(out, resolved.key, r.value);
   }
   return out;
 }
 
-/** Merges partial config over the defaults and validates it (throws `NODEARK_ERR_ACTUATOR_INVALID_CONFIG`). */
+/** Sets the field a resolved key names to its (typed) value. */
+function apply(out: Partial<ActuatorConfig>, key: string, value: unknown): void {
+  const fixed = (ACTUATOR_CONFIG_KEYS as Readonly<Record<string, ActuatorKeyDef>>)[key];
+  if (fixed) {
+    (out as Record<string, unknown>)[fixed.field] = value;
+    return;
+  }
+  const family = ACTUATOR_CONFIG_PATTERNS.find((p) => key.startsWith(p.prefix))!;
+  const rest = key.slice(family.prefix.length);
+  switch (family.field) {
+    case 'statusHttpMapping':
+      out.statusHttpMapping = { ...out.statusHttpMapping, [rest]: value as number };
+      return;
+    case 'pathMapping':
+      out.pathMapping = { ...out.pathMapping, [rest]: oneSegment(key, value as string) };
+      return;
+    case 'infoEnv':
+      out.infoEnv = setPath(out.infoEnv ?? {}, rest.split('.'), value);
+      return;
+    case 'groups': {
+      const dot = rest.indexOf('.');
+      const setting = rest.slice(dot + 1);
+      const groups = (out.groups ??= {});
+      const g = (groups[rest.slice(0, dot)] ??= {});
+      const name = (Object.keys(GROUP_SETTINGS) as Array<keyof typeof GROUP_SETTINGS>).find((s) =>
+        s.endsWith('.') ? setting.startsWith(s) : s === setting,
+      )!;
+      if (name === 'status.http-mapping.') {
+        g.statusHttpMapping = { ...g.statusHttpMapping, [setting.slice(name.length)]: value as number };
+      } else (g as Record<string, unknown>)[GROUP_FIELD[name]] = value;
+    }
+  }
+}
+
+function unknownHint(key: string): string {
+  if (relaxedKey(key).startsWith(relaxedKey('management.endpoint.health.group.'))) {
+    const known = Object.keys(GROUP_SETTINGS).map((s) => (s.endsWith('.') ? `${s}<STATUS>` : s));
+    return `: known group settings are ${known.join(', ')}`;
+  }
+  const near = closest(key, Object.keys(ACTUATOR_CONFIG_KEYS), 6);
+  return near ? `; did you mean "${near}"?` : '';
+}
+
+/**
+ * Merges partial config over the defaults and validates it (throws `NODEARK_ERR_ACTUATOR_INVALID_CONFIG`).
+ * Each declared field goes through the declaration's coercion, so a programmatic value and a property value
+ * are held to the same forms.
+ */
 export function resolveActuatorConfig(partial: Partial<ActuatorConfig> = {}): ActuatorConfig {
-  const c: ActuatorConfig = { ...DEFAULT_ACTUATOR_CONFIG, ...stripUndefinedExcept(partial) };
+  const c: ActuatorConfig = { ...DEFAULT_ACTUATOR_CONFIG, ...stripUndefined(partial) };
+  const typed = (key: string, def: ConfigKeyDef, value: unknown): unknown => {
+    const r = coerceConfigValue(def, value);
+    if (!r.ok) throw new ERR_ACTUATOR_INVALID_CONFIG(key, JSON.stringify(value), describeRefusal(r));
+    return r.value;
+  };
   const check = (ok: boolean, key: string, value: unknown, why: string): void => {
     if (!ok) throw new ERR_ACTUATOR_INVALID_CONFIG(key, JSON.stringify(value), why);
   };
-  check(typeof c.basePath === 'string' && (c.basePath === '' || c.basePath.startsWith('/')), 'management.endpoints.web.base-path', c.basePath, 'must be empty or start with "/"');
+  const fields = c as unknown as Record<string, unknown>;
+  for (const [key, def] of Object.entries(ACTUATOR_CONFIG_KEYS)) {
+    if (fields[def.field] !== undefined) fields[def.field] = typed(key, def, fields[def.field]);
+  }
+  check(c.basePath === '' || c.basePath.startsWith('/'), 'management.endpoints.web.base-path', c.basePath, 'must be empty or start with "/"');
   c.basePath = c.basePath.replace(/\/+$/, '');
-  for (const [field, key] of [
-    ['showDetails', 'management.endpoint.health.show-details'],
-    ['showComponents', 'management.endpoint.health.show-components'],
-  ] as const) {
-    const v = c[field];
-    check(v === undefined || (SHOW as readonly string[]).includes(v), key, v, 'expected never, when-authorized or always');
-  }
-  check(Array.isArray(c.statusOrder) && c.statusOrder.length > 0, 'management.endpoint.health.status.order', c.statusOrder, 'expected a non-empty list');
-  for (const [s, code] of Object.entries(c.statusHttpMapping)) {
-    check(Number.isInteger(code) && code >= 100 && code <= 599, `management.endpoint.health.status.http-mapping.${s}`, code, 'expected an HTTP status 100-599');
-  }
-  check(Number.isFinite(c.diskSpaceThreshold) && c.diskSpaceThreshold >= 0, 'management.health.diskspace.threshold', c.diskSpaceThreshold, 'expected a non-negative size');
-  check(Number.isFinite(c.metaspaceThreshold) && c.metaspaceThreshold >= 0 && c.metaspaceThreshold <= 100, 'com.alipay.sofa.koupleless.runtime.monitor.metaspace-threshold', c.metaspaceThreshold, 'expected 0-100');
-  check(Number.isFinite(c.silenceSecondsBeforeUninstall) && c.silenceSecondsBeforeUninstall >= 0, 'com.alipay.sofa.koupleless.runtime.operation.silence-seconds-before-uninstall', c.silenceSecondsBeforeUninstall, 'expected >= 0');
-  check(Number.isFinite(c.healthCacheTtlMs) && c.healthCacheTtlMs >= 0, 'management.endpoint.health.cache.time-to-live', c.healthCacheTtlMs, 'expected >= 0');
-  check(Number.isFinite(c.indicatorTimeoutMs) && c.indicatorTimeoutMs > 0, 'nodeark.actuator.health.indicator-timeout', c.indicatorTimeoutMs, 'expected > 0');
-  check(c.bizHealthTimeoutMs === undefined || (Number.isFinite(c.bizHealthTimeoutMs) && c.bizHealthTimeoutMs > 0), 'nodeark.actuator.health.biz-timeout', c.bizHealthTimeoutMs, 'expected > 0');
-  check(c.componentNames === 'docs' || c.componentNames === 'runtime', 'nodeark.actuator.health.component-names', c.componentNames, 'expected docs or runtime');
-  check(c.aggregateIndicatorFormat === 'flat' || c.aggregateIndicatorFormat === 'nested', 'nodeark.actuator.health.aggregate.indicator-format', c.aggregateIndicatorFormat, 'expected flat or nested');
-  check(c.startingBiz === 'unknown' || c.startingBiz === 'down', 'nodeark.actuator.health.aggregate.starting-biz', c.startingBiz, 'expected unknown or down');
-  check(c.infoGitMode === 'simple' || c.infoGitMode === 'full', 'management.info.git.mode', c.infoGitMode, 'expected simple or full');
+  check(c.statusOrder.length > 0, 'management.endpoint.health.status.order', c.statusOrder, 'expected a non-empty list');
+  const http = 'management.endpoint.health.status.http-mapping.';
+  c.statusHttpMapping = mapValues(c.statusHttpMapping, (s, code) => typed(`${http}${s}`, HTTP_STATUS, code) as number);
   for (const name of [c.startupComponentName, c.aggregateComponentName]) {
-    check(name === undefined || (typeof name === 'string' && /^[^/\s]+$/.test(name)), 'nodeark.actuator.health.*-component-name', name, 'a component name cannot be empty or contain "/" or spaces');
+    check(name === undefined || /^[^/\s]+$/.test(name), 'nodeark.actuator.health.*-component-name', name, 'a component name cannot be empty or contain "/" or spaces');
   }
-  for (const [name, g] of Object.entries(c.groups)) {
+  c.groups = mapValues(c.groups, (name, g) => {
     const k = `management.endpoint.health.group.${name}`;
     check(/^[^/\s]+$/.test(name), k, name, 'a group name cannot contain "/" or spaces');
-    for (const f of ['showDetails', 'showComponents'] as const) {
-      check(g[f] === undefined || (SHOW as readonly string[]).includes(g[f]), `${k}.${f === 'showDetails' ? 'show-details' : 'show-components'}`, g[f], 'expected never, when-authorized or always');
+    const out: HealthGroupConfig = { ...g };
+    if (g.showDetails !== undefined) out.showDetails = typed(`${k}.show-details`, SHOW_DEF, g.showDetails) as ShowMode;
+    if (g.showComponents !== undefined) {
+      out.showComponents = typed(`${k}.show-components`, SHOW_DEF, g.showComponents) as ShowMode;
     }
-    for (const [s, code] of Object.entries(g.statusHttpMapping ?? {})) {
-      check(Number.isInteger(code) && code >= 100 && code <= 599, `${k}.status.http-mapping.${s}`, code, 'expected an HTTP status 100-599');
+    if (g.statusHttpMapping) {
+      out.statusHttpMapping = mapValues(g.statusHttpMapping, (s, code) => typed(`${k}.status.http-mapping.${s}`, HTTP_STATUS, code) as number);
     }
-  }
+    return out;
+  });
   return c;
 }
 
 /* ------------------------------------------------------------------------------------------- helpers */
 
-function stripUndefinedExcept(p: Partial<ActuatorConfig>): Partial<ActuatorConfig> {
+function stripUndefined(p: Partial<ActuatorConfig>): Partial<ActuatorConfig> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (v !== undefined) o[k] = v;
   return o as Partial<ActuatorConfig>;
 }
 
-function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
-    else out[key] = v;
-  }
-  return out;
+function mapValues<T, U>(o: Record<string, T>, f: (k: string, v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(k, v)]));
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
@@ -453,109 +544,8 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   return target;
 }
 
-function applyGroupSetting(g: HealthGroupConfig, key: string, setting: string, raw: unknown): void {
-  const s = setting.toLowerCase();
-  if (s === 'include') g.include = coerce(key, 'list', raw) as string[];
-  else if (s === 'exclude') g.exclude = coerce(key, 'list', raw) as string[];
-  else if (s === 'show-components' || s === 'showcomponents') g.showComponents = coerce(key, 'show', raw) as ShowMode;
-  else if (s === 'show-details' || s === 'showdetails') g.showDetails = coerce(key, 'show', raw) as ShowMode;
-  else if (s === 'roles') g.roles = coerce(key, 'list', raw) as string[];
-  else if (s === 'status.order') g.statusOrder = coerce(key, 'list', raw) as string[];
-  else if (s.startsWith('status.http-mapping.')) {
-    g.statusHttpMapping = { ...g.statusHttpMapping, [setting.slice('status.http-mapping.'.length)]: httpCode(key, raw) };
-  } else if (s === 'additional-path') g.additionalPath = String(coerce(key, 'string', raw));
-  else throw new ERR_ACTUATOR_UNKNOWN_PROPERTY(key, ': known group settings are include, exclude, show-components, show-details, roles, status.order, status.http-mapping.<STATUS>, additional-path');
-}
-
-function httpCode(key: string, raw: unknown): number {
-  const n = coerce(key, 'int', raw) as number;
-  if (n < 100 || n > 599) throw new ERR_ACTUATOR_INVALID_CONFIG(key, JSON.stringify(raw), 'expected an HTTP status 100-599');
-  return n;
-}
-
-function stripSlashes(key: string, v: string): string {
+function oneSegment(key: string, v: string): string {
   const s = v.replace(/^\/+|\/+$/g, '');
   if (s === '' || s.includes('/')) throw new ERR_ACTUATOR_INVALID_CONFIG(key, JSON.stringify(v), 'expected one path segment');
   return s;
-}
-
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
-
-function coerce(key: string, kind: Kind, raw: unknown, values?: readonly string[]): unknown {
-  const bad = (why: string): never => {
-    throw new ERR_ACTUATOR_INVALID_CONFIG(key, JSON.stringify(raw), why);
-  };
-  switch (kind) {
-    case 'string':
-      if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-      return bad('expected a string');
-    case 'path': {
-      if (typeof raw !== 'string') return bad('expected a path');
-      return raw;
-    }
-    case 'bool':
-      if (typeof raw === 'boolean') return raw;
-      if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true';
-      return bad('expected true or false');
-    case 'list':
-      if (Array.isArray(raw)) return raw.map((x) => String(x).trim()).filter((x) => x !== '');
-      if (typeof raw === 'string') return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
-      return bad('expected a comma-separated list');
-    case 'int': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-      if (!Number.isInteger(n)) return bad('expected an integer');
-      return n;
-    }
-    case 'ms': {
-      if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
-      const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw) : null;
-      if (!m) return bad('expected a duration (ms, or 500ms / 3s / 1m)');
-      const unit = (m[2] ?? 'ms').toLowerCase();
-      return Math.round(Number(m[1]) * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1));
-    }
-    case 'bytes': {
-      if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
-      const m = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?b)?\s*$/i.exec(raw) : null;
-      if (!m) return bad('expected a size (bytes, or 10MB / 512KB / 1GB)');
-      return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
-    }
-    case 'show': {
-      const v = typeof raw === 'string' ? raw.trim().toLowerCase().replace(/_/g, '-') : '';
-      if (!(SHOW as readonly string[]).includes(v)) return bad('expected never, when-authorized or always');
-      return v;
-    }
-    case 'enum': {
-      const v = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
-      if (!values?.includes(v)) return bad(`expected one of ${values?.join(', ')}`);
-      return v;
-    }
-  }
-}
-
-function suggestion(lowerKey: string): string {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const p of ACTUATOR_PROPERTIES) {
-    const d = distance(lowerKey, p.key.toLowerCase());
-    if (d < bestScore) {
-      bestScore = d;
-      best = p.key;
-    }
-  }
-  return best && bestScore <= 6 ? `; did you mean "${best}"?` : '';
-}
-
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
 }

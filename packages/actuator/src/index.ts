@@ -7,18 +7,42 @@
  */
 export { createActuator, type Actuator, type ActuatorOptions, type ActuatorLogger, type HealthNode } from './actuator.js';
 export {
+  ACTUATOR_CONFIG_KEYS,
+  ACTUATOR_CONFIG_PATTERNS,
   ACTUATOR_OWNED_PREFIXES,
   ACTUATOR_PROPERTIES,
   ACTUATOR_PROPERTY_PATTERNS,
   DEFAULT_ACTUATOR_CONFIG,
   actuatorConfigFromProperties,
+  actuatorKeyOf,
   resolveActuatorConfig,
   type ActuatorConfig,
+  type ActuatorConfigKey,
+  type ActuatorKeyDef,
   type ActuatorPropertyDef,
   type ComponentNaming,
   type HealthGroupConfig,
   type ShowMode,
 } from './config.js';
+// The declaration form and coercion of configuration keys, shared with the base's loader (config-kit.ts).
+export {
+  acceptedForms,
+  closest,
+  coerceConfigValue,
+  createConfigCatalog,
+  describeRefusal,
+  editDistance,
+  envNamesOf,
+  flattenConfig,
+  relaxedKey,
+  type CoerceResult,
+  type ConfigCatalog,
+  type ConfigKeyDef,
+  type ConfigKind,
+  type ConfigPatternDef,
+  type ConfigValue,
+  type ResolvedKey,
+} from './config-kit.js';
 export type { ActuatorAuthorizer, ActuatorPrincipal } from './auth.js';
 export type { BaseHealthIndicator } from './indicators.js';
 export type { BizInfoItem, PluginInfoItem, PluginRegistration } from './info.js';

@@ -15,7 +15,14 @@ export {
 } from './logger.js';
 export type { LogStream } from './logging/pretty-destination.js';
 export { loadConfig, type NodearkConfig, type LoadConfigInput, type ConfigValue } from './config/load-config.js';
-export { CONFIG_SCHEMA, ACTUATOR_CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config/config-schema.js';
+export {
+  CONFIG_SCHEMA,
+  ACTUATOR_CONFIG_SCHEMA,
+  CONFIG_KEY_PATTERNS,
+  type ConfigKey,
+  type ConfigKeyDef,
+  type ConfigPatternDef,
+} from './config/config-schema.js';
 export { deployStatic, scanStaticDir, type StaticEntry } from './static-deploy.js';
 export { ReplayStore, type ReplayEntry, type ReplayRecord } from './replay.js';
 export * from './errors.js';

@@ -1,6 +1,8 @@
 /**
  * Maps resolved configuration onto {@link RuntimeOptions} (one place, so the CLI, `createBase()` and the
- * fastify plugin agree).
+ * fastify plugin agree). Every value is already typed and defaulted by the loader from the declarations
+ * (`config/config-schema.ts`, whose runtime defaults are the runtime's own `RUNTIME_DEFAULTS`), so no
+ * default is written here.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -28,46 +30,44 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
   const user = config.get('nodeark.download.basic-auth.username');
   const password = config.get('nodeark.download.basic-auth.password');
   return {
-    storeDir: resolve(config.get('nodeark.store.dir') ?? '.nodeark/store'),
+    storeDir: resolve(config.get('nodeark.store.dir')),
     baseNodeModules: nm === 'none' ? null : nm === undefined ? undefined : resolve(nm),
     logger,
-    moduleLogLevel: config.get('nodeark.biz.log-level') ?? 'info',
-    startTimeoutMs: config.get('nodeark.biz.start-timeout')!,
-    stopTimeoutMs: config.get('nodeark.biz.stop-timeout')!,
-    drainTimeoutMs: config.get('nodeark.biz.drain-timeout')!,
-    requestTimeoutMs: config.get('nodeark.biz.request-timeout')!,
-    idleTimeoutMs: config.get('nodeark.biz.idle-timeout')!,
-    trustProxy: config.get('nodeark.biz.trust-proxy')!,
-    healthTimeoutMs: config.get('nodeark.biz.health-timeout')!,
-    keepBrokenBiz: config.get('nodeark.biz.keep-broken')!,
-    childProcesses: config.get('nodeark.biz.child-processes') === 'deny' ? 'deny' : 'track',
+    moduleLogLevel: config.get('nodeark.biz.log-level'),
+    startTimeoutMs: config.get('nodeark.biz.start-timeout'),
+    stopTimeoutMs: config.get('nodeark.biz.stop-timeout'),
+    drainTimeoutMs: config.get('nodeark.biz.drain-timeout'),
+    requestTimeoutMs: config.get('nodeark.biz.request-timeout'),
+    idleTimeoutMs: config.get('nodeark.biz.idle-timeout'),
+    trustProxy: config.get('nodeark.biz.trust-proxy'),
+    healthTimeoutMs: config.get('nodeark.biz.health-timeout'),
+    keepBrokenBiz: config.get('nodeark.biz.keep-broken'),
+    childProcesses: config.get('nodeark.biz.child-processes'),
     watchdog: {
-      intervalMs: config.get('nodeark.watchdog.interval')!,
-      maxEventLoopUtilization: Math.min(1, config.get('nodeark.watchdog.max-event-loop-utilization')! / 100),
-      maxUnhealthyChecks: config.get('nodeark.watchdog.max-unhealthy-checks')!,
-      action: config.get('nodeark.watchdog.action') as 'mark-down' | 'restart' | 'remove',
+      intervalMs: config.get('nodeark.watchdog.interval'),
+      maxEventLoopUtilization: Math.min(1, config.get('nodeark.watchdog.max-event-loop-utilization') / 100),
+      maxUnhealthyChecks: config.get('nodeark.watchdog.max-unhealthy-checks'),
+      action: config.get('nodeark.watchdog.action'),
     },
     ...(Object.keys(limits).length > 0 ? { resourceLimits: limits } : {}),
     bundleLimits: {
-      maxArchiveBytes: config.get('nodeark.bundle.max-archive-size')!,
-      maxUnpackedBytes: config.get('nodeark.bundle.max-unpacked-size')!,
-      maxEntries: config.get('nodeark.bundle.max-entries')!,
+      maxArchiveBytes: config.get('nodeark.bundle.max-archive-size'),
+      maxUnpackedBytes: config.get('nodeark.bundle.max-unpacked-size'),
+      maxEntries: config.get('nodeark.bundle.max-entries'),
     },
     download: {
-      connectTimeoutMs: config.get('nodeark.download.connect-timeout')!,
-      bodyTimeoutMs: config.get('nodeark.download.body-timeout')!,
-      totalTimeoutMs: config.get('nodeark.download.total-timeout')!,
-      maxRedirections: config.get('nodeark.download.max-redirections')!,
+      connectTimeoutMs: config.get('nodeark.download.connect-timeout'),
+      bodyTimeoutMs: config.get('nodeark.download.body-timeout'),
+      totalTimeoutMs: config.get('nodeark.download.total-timeout'),
+      maxRedirections: config.get('nodeark.download.max-redirections'),
       ...(user !== undefined ? { basicAuth: { username: user, password: password ?? '' } } : {}),
     },
     bundlePolicy: {
-      allowedHosts: config.get('nodeark.bundle.allowed-hosts') ?? [],
-      allowedRoots: (config.get('nodeark.bundle.allowed-roots') ?? []).map((r) => resolve(r)),
-      requireIntegrity: config.get('nodeark.bundle.require-integrity') ?? false,
+      allowedHosts: config.get('nodeark.bundle.allowed-hosts'),
+      allowedRoots: config.get('nodeark.bundle.allowed-roots').map((r) => resolve(r)),
+      requireIntegrity: config.get('nodeark.bundle.require-integrity'),
     },
     hostVersions: { nodeark: NODEARK_VERSION },
-    allowedSchemes: (config.get('nodeark.bundle.allowed-schemes') ?? ['file', 'http', 'https']).map((s) =>
-      s.endsWith(':') ? s : `${s}:`,
-    ),
+    allowedSchemes: config.get('nodeark.bundle.allowed-schemes').map((s) => (s.endsWith(':') ? s : `${s}:`)),
   };
 }

@@ -5,14 +5,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { BizRuntime } from '@nodeark/runtime';
 import { createArklet, type Arklet } from '@nodeark/arklet';
-import { actuatorConfigFromProperties, createActuator, DEFAULT_ACTUATOR_CONFIG, type Actuator } from '@nodeark/actuator';
+import {
+  actuatorConfigFromProperties,
+  actuatorKeyOf,
+  createActuator,
+  DEFAULT_ACTUATOR_CONFIG,
+  type Actuator,
+} from '@nodeark/actuator';
 import {
   heartbeatOptionsFromConfig,
   mqttOptionsFromConfig,
   startHeartbeat,
   startMqttTunnel,
 } from '@nodeark/tunnels';
-import { isActuatorKey, type ConfigKey } from './config/config-schema.js';
+import { CONFIG_SCHEMA, type ConfigKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
 import { pathReservation } from './path-guard.js';
@@ -50,8 +56,8 @@ export interface BaseServices {
 /** The master biz (the base itself) as configured. */
 export function masterBizOf(config: NodearkConfig): { bizName: string; bizVersion: string } {
   return {
-    bizName: config.get('spring.application.name') ?? 'nodeark-base',
-    bizVersion: config.get('nodeark.base.version') ?? '1.0.0',
+    bizName: config.get('spring.application.name'),
+    bizVersion: config.get('nodeark.base.version'),
   };
 }
 
@@ -59,9 +65,11 @@ export function masterBizOf(config: NodearkConfig): { bizName: string; bizVersio
 export async function attachServices(ctx: ServiceContext): Promise<BaseServices> {
   const { app, runtime, config, logger } = ctx;
   const masterBiz = masterBizOf(config);
-  const actuatorProps = Object.fromEntries(config.explicitEntries().filter(([k]) => isActuatorKey(k)));
-  // Subscribed to the runtime now, before any static module installs.
+  // The loader has typed and validated every value against the actuator's declarations; the actuator maps
+  // them onto its option fields (its own defaults apply to the rest).
+  const actuatorProps = Object.fromEntries(config.explicitEntries().filter(([k]) => actuatorKeyOf(k) !== undefined));
   const actuatorConfig = actuatorConfigFromProperties(actuatorProps);
+  // Subscribed to the runtime now, before any static module installs.
   const actuator = createActuator({
     runtime,
     masterBiz,
@@ -71,7 +79,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   runtime.beforeUninstall((biz) => actuator.prepareUninstall(biz.bizName, biz.bizVersion));
   await app.register(actuator.plugin);
   // A module never shadows the host's own routes, the actuator or a reserved prefix (docs/embedding.md).
-  const reserved = config.get('nodeark.biz.reserved-paths') ?? [];
+  const reserved = config.get('nodeark.biz.reserved-paths');
   runtime.admit(({ webContextPath }) =>
     pathReservation(webContextPath, {
       app,
@@ -100,7 +108,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
       arklet = await createArklet({
         runtime,
         masterBiz,
-        port: config.get('koupleless.arklet.http.port') ?? 1238,
+        port: config.get('koupleless.arklet.http.port'),
         portExplicit: config.isExplicit('koupleless.arklet.http.port'),
         host,
         ...(identity !== undefined ? { baseIdentity: identity } : {}),
@@ -152,7 +160,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
       app,
       runtime,
       logger: logger.child({ component: 'console' }),
-      path: config.get('nodeark.console.path') ?? '/nodeark/console',
+      path: config.get('nodeark.console.path'),
       token: config.get('nodeark.arklet.auth.token') || undefined,
       serverAddress: config.get('server.address'),
       masterBiz,

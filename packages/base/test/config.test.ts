@@ -46,8 +46,8 @@ describe('loadConfig', () => {
     });
     expect(Object.fromEntries(c.explicitEntries())['management.endpoint.health.show-details']).toBe('when-authorized');
     expect(c.get('koupleless.healthcheck.base.readiness.withAllBizReadiness')).toBe(true);
-    // Pattern keys pass through raw; the actuator coerces and validates them.
-    expect(c.byPrefix('management.endpoint.health.status.http-mapping.')).toEqual({ DOWN: '500' });
+    // Pattern keys are declared too (an HTTP status here) and coerced by the loader like every other key.
+    expect(c.byPrefix('management.endpoint.health.status.http-mapping.')).toEqual({ DOWN: 500 });
   });
 
   it('parses durations, sizes and lists', () => {

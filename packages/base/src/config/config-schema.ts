@@ -1,29 +1,28 @@
 /**
- * Every configuration key nodeark reads, with its type, default and description. Names are the
- * Koupleless/Spring ones where one exists. `docs/configuration.md` mirrors
- * this table; `nodeark start --help-config` prints it.
+ * Every configuration key nodeark reads, composed from each package's declarations (the plain-object form
+ * of `@nodeark/actuator`'s `config-kit.ts`: kind, default, description, environment name). Names are the
+ * Koupleless/Spring ones where one exists. The base's own keys are declared here; the runtime's defaults
+ * are read from `RUNTIME_DEFAULTS` rather than repeated; the tunnels' and the actuator's keys are declared
+ * by those packages. `docs/configuration.md` is generated from these tables (`npm run docs:config`);
+ * `nodeark start --help-config` prints them.
  */
 
-import { ACTUATOR_PROPERTIES, ACTUATOR_PROPERTY_PATTERNS, DEFAULT_ACTUATOR_CONFIG } from '@nodeark/actuator';
+import {
+  ACTUATOR_CONFIG_KEYS,
+  ACTUATOR_CONFIG_PATTERNS,
+  createConfigCatalog,
+  type ConfigCatalog,
+  type ConfigKeyDef,
+  type ConfigPatternDef,
+} from '@nodeark/actuator';
+import { RUNTIME_DEFAULTS } from '@nodeark/runtime';
 import { TUNNEL_CONFIG_KEYS } from '@nodeark/tunnels';
 
-/** Value kinds a key can have (`raw`: passed through as given, validated by the package that owns it). */
-export type ConfigKind = 'string' | 'int' | 'port' | 'bool' | 'duration' | 'bytes' | 'list' | 'enum' | 'raw';
+export type { ConfigKeyDef, ConfigKind, ConfigPatternDef } from '@nodeark/actuator';
 
-/** One key's definition. */
-export interface ConfigKeyDef {
-  kind: ConfigKind;
-  default: string | number | boolean | string[] | undefined;
-  description: string;
-  /** Allowed values for `enum`. */
-  values?: readonly string[];
-  /** Inclusive minimum for numbers. */
-  min?: number;
-  /** Default shown in the docs when it is applied by another package rather than by the loader. */
-  docDefault?: unknown;
-}
+const RT = RUNTIME_DEFAULTS;
 
-/** Every fixed key. */
+/** The base's keys and the tunnels' (the actuator's are {@link ACTUATOR_CONFIG_SCHEMA}). */
 export const CONFIG_SCHEMA = {
   'server.port': { kind: 'port', default: 8080, description: 'The base HTTP port (modules and /actuator).' },
   'server.address': { kind: 'string', default: '0.0.0.0', description: 'Bind address of the base HTTP port.' },
@@ -56,38 +55,33 @@ export const CONFIG_SCHEMA = {
     default: undefined,
     description: 'Require `Authorization: Bearer <token>` on the Arklet API. Unset: no authentication (what ModuleController expects).',
   },
-  'koupleless.healthcheck.base.readiness.withAllBizReadiness': {
-    kind: 'bool',
-    default: false,
-    description: 'Readiness waits for every module to be up (docs/health.md).',
-  },
   'com.alipay.sofa.ark.static.biz.dir': {
     kind: 'string',
     default: undefined,
     description: 'Directory of modules installed at startup, lower `priority` first: each entry a module directory or archive.',
   },
-  'nodeark.store.dir': { kind: 'string', default: '.nodeark/store', description: 'Where bundles are unpacked (`<dir>/<bizName>/<bizVersion>`).' },
+  'nodeark.store.dir': { kind: 'string', default: RT.storeDir, description: 'Where bundles are unpacked (`<dir>/<bizName>/<bizVersion>`).' },
   'nodeark.base.node-modules': {
     kind: 'string',
     default: undefined,
     description: 'The base node_modules that modules fall back to for bare imports. Default: the nearest one above the cwd. `none` disables.',
   },
-  'nodeark.biz.start-timeout': { kind: 'duration', default: 60_000, description: 'Bound on a module import + `start(ctx)` (ms, or `30s`).' },
-  'nodeark.biz.stop-timeout': { kind: 'duration', default: 10_000, description: 'Bound on a module `stop(ctx)`.' },
-  'nodeark.biz.drain-timeout': { kind: 'duration', default: 10_000, description: 'Bound on waiting for in-flight requests before stopping a module.' },
+  'nodeark.biz.start-timeout': { kind: 'duration', default: RT.startTimeoutMs, description: 'Bound on a module import + `start(ctx)` (ms, or `30s`).' },
+  'nodeark.biz.stop-timeout': { kind: 'duration', default: RT.stopTimeoutMs, description: 'Bound on a module `stop(ctx)`.' },
+  'nodeark.biz.drain-timeout': { kind: 'duration', default: RT.drainTimeoutMs, description: 'Bound on waiting for in-flight requests before stopping a module.' },
   'nodeark.biz.request-timeout': {
     kind: 'duration',
-    default: 30_000,
+    default: RT.requestTimeoutMs,
     description: 'No response head (or upgrade answer) from a module within it: 504 at the edge; 0 disables. A response whose head is out is never cut by it.',
   },
   'nodeark.biz.idle-timeout': {
     kind: 'duration',
-    default: 0,
+    default: RT.idleTimeoutMs,
     description: 'Close a streamed response or upgraded connection (WebSocket) quiet for this long in both directions; 0 (default) never does.',
   },
   'nodeark.biz.trust-proxy': {
     kind: 'bool',
-    default: false,
+    default: RT.trustProxy,
     description: 'Extend the client\'s `x-forwarded-for/-proto/-host/-prefix` (a trusted proxy in front of the base) instead of replacing them.',
   },
   'nodeark.biz.reserved-paths': {
@@ -96,47 +90,51 @@ export const CONFIG_SCHEMA = {
     description:
       'Path prefixes no module may take as its webContextPath (comma-separated, `admin,internal`), besides the actuator base path, the host app\'s routes and other modules\' paths, which are always refused.',
   },
-  'nodeark.biz.health-timeout': { kind: 'duration', default: 3_000, description: 'Per-indicator timeout inside a module.' },
+  'nodeark.biz.health-timeout': { kind: 'duration', default: RT.healthTimeoutMs, description: 'Per-indicator timeout inside a module.' },
   'nodeark.biz.keep-broken': {
     kind: 'bool',
-    default: false,
+    default: RT.keepBrokenBiz,
     description: 'Keep a module that failed to start as `broken` instead of removing it (sofa.ark.auto.uninstall.when.failed.enable=false).',
   },
-  'nodeark.biz.log-level': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Level of module loggers (`ctx.logger`).' },
+  'nodeark.biz.log-level': { kind: 'enum', default: RT.moduleLogLevel, values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Level of module loggers (`ctx.logger`).' },
   'nodeark.biz.child-processes': {
     kind: 'enum',
-    default: 'track',
+    default: RT.childProcesses,
     values: ['track', 'deny'],
     description: 'Child processes spawned by modules: `track` (ended when the module stops or dies) or `deny` (spawning throws).',
   },
-  'nodeark.watchdog.interval': { kind: 'duration', default: 1000, description: 'Event-loop watchdog sampling period; 0 disables the watchdog.' },
+  'nodeark.watchdog.interval': { kind: 'duration', default: RT.watchdog.intervalMs, description: 'Event-loop watchdog sampling period; 0 disables the watchdog.' },
   'nodeark.watchdog.max-event-loop-utilization': {
     kind: 'int',
-    default: 98,
+    // The runtime holds a fraction (0.98); the key is in percent.
+    default: Math.round(RT.watchdog.maxEventLoopUtilization * 100),
     min: 1,
     description: 'Percent event-loop utilisation of a module worker above which a sample counts as stuck.',
   },
-  'nodeark.watchdog.max-unhealthy-checks': { kind: 'int', default: 10, min: 1, description: 'Consecutive stuck samples before the module is marked DOWN and the action runs.' },
+  'nodeark.watchdog.max-unhealthy-checks': { kind: 'int', default: RT.watchdog.maxUnhealthyChecks, min: 1, description: 'Consecutive stuck samples before the module is marked DOWN and the action runs.' },
   'nodeark.watchdog.action': {
     kind: 'enum',
-    default: 'mark-down',
+    default: RT.watchdog.action,
     values: ['mark-down', 'restart', 'remove'],
     description: 'What the watchdog does to a stuck module: health DOWN only, a fresh worker, or uninstall.',
   },
   'nodeark.worker.max-old-generation-size-mb': { kind: 'int', default: undefined, min: 8, description: 'V8 old-generation heap limit of each module worker (MB).' },
   'nodeark.worker.max-young-generation-size-mb': { kind: 'int', default: undefined, min: 1, description: 'V8 young-generation heap limit of each module worker (MB).' },
   'nodeark.worker.stack-size-mb': { kind: 'int', default: undefined, min: 1, description: 'Stack size of each module worker (MB).' },
-  'nodeark.bundle.max-archive-size': { kind: 'bytes', default: 256 * 1024 * 1024, description: 'Largest archive or download accepted (bytes, or `256mb`).' },
-  'nodeark.bundle.max-unpacked-size': { kind: 'bytes', default: 1024 * 1024 * 1024, description: 'Largest total unpacked size of one archive.' },
-  'nodeark.bundle.max-entries': { kind: 'int', default: 20_000, min: 1, description: 'Most entries in one archive.' },
-  'nodeark.bundle.allowed-schemes': { kind: 'list', default: ['file', 'http', 'https'], description: 'bizUrl schemes accepted (comma-separated).' },
+  'nodeark.bundle.max-archive-size': { kind: 'bytes', default: RT.bundleLimits.maxArchiveBytes, description: 'Largest archive or download accepted (bytes, or `256mb`).' },
+  'nodeark.bundle.max-unpacked-size': { kind: 'bytes', default: RT.bundleLimits.maxUnpackedBytes, description: 'Largest total unpacked size of one archive.' },
+  'nodeark.bundle.max-entries': { kind: 'int', default: RT.bundleLimits.maxEntries, min: 1, description: 'Most entries in one archive.' },
+  'nodeark.bundle.allowed-schemes': {
+    kind: 'list',
+    // The runtime writes schemes as URL protocols (`https:`); the key takes them without the colon.
+    default: RT.allowedSchemes.map((s) => s.slice(0, -1)), description: 'bizUrl schemes accepted (comma-separated).' },
   'nodeark.bundle.allowed-hosts': { kind: 'list', default: [], description: 'Hosts (or `*.suffix`) an http(s) bizUrl may name; empty allows any.' },
   'nodeark.bundle.allowed-roots': { kind: 'list', default: [], description: 'Directories a local bizUrl must be inside (symlinks resolved); empty allows any.' },
   'nodeark.bundle.require-integrity': { kind: 'bool', default: false, description: 'Refuse installs without an `integrity` (sha256-/sha512-) value.' },
-  'nodeark.download.connect-timeout': { kind: 'duration', default: 10_000, description: 'http(s) bizUrl connect timeout.' },
-  'nodeark.download.body-timeout': { kind: 'duration', default: 30_000, description: 'http(s) bizUrl idle timeout between body chunks.' },
-  'nodeark.download.total-timeout': { kind: 'duration', default: 300_000, description: 'http(s) bizUrl whole-download timeout.' },
-  'nodeark.download.max-redirections': { kind: 'int', default: 5, min: 0, description: 'Redirects followed for an http(s) bizUrl.' },
+  'nodeark.download.connect-timeout': { kind: 'duration', default: RT.download.connectTimeoutMs, description: 'http(s) bizUrl connect timeout.' },
+  'nodeark.download.body-timeout': { kind: 'duration', default: RT.download.bodyTimeoutMs, description: 'http(s) bizUrl idle timeout between body chunks.' },
+  'nodeark.download.total-timeout': { kind: 'duration', default: RT.download.totalTimeoutMs, description: 'http(s) bizUrl whole-download timeout.' },
+  'nodeark.download.max-redirections': { kind: 'int', default: RT.download.maxRedirections, min: 0, description: 'Redirects followed for an http(s) bizUrl.' },
   'nodeark.download.basic-auth.username': { kind: 'string', default: undefined, description: 'Basic auth user for http(s) bizUrls without userinfo.' },
   'nodeark.download.basic-auth.password': { kind: 'string', default: undefined, description: 'Basic auth password for http(s) bizUrls without userinfo.' },
   'nodeark.replay.enabled': {
@@ -168,51 +166,31 @@ export const CONFIG_SCHEMA = {
   'logging.level.root': { kind: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'Base log level.' },
 } as const satisfies Record<string, ConfigKeyDef>;
 
-/** A fixed configuration key. */
-export type ConfigKey = keyof typeof CONFIG_SCHEMA;
-
-const KIND_FROM_ACTUATOR: Record<string, ConfigKind> = {
-  string: 'string',
-  path: 'string',
-  bool: 'bool',
-  list: 'list',
-  int: 'int',
-  bytes: 'bytes',
-  ms: 'duration',
-  show: 'enum',
-  enum: 'enum',
-};
+/** A key of {@link CONFIG_SCHEMA}. */
+export type BaseConfigKey = keyof typeof CONFIG_SCHEMA;
 
 /**
- * The actuator's properties (`@nodeark/actuator` ACTUATOR_PROPERTIES: management.*, spring.info.*,
- * spring.security.user.*, nodeark.actuator.*), accepted by the loader without a default of their own: the
- * actuator applies its defaults, shown here as `docDefault`.
+ * The actuator's keys (`@nodeark/actuator` ACTUATOR_CONFIG_KEYS: management.*, spring.info.*,
+ * spring.security.user.*, nodeark.actuator.*), as declared there; `docDefault` repeats the default for
+ * the docs' sake.
  */
 export const ACTUATOR_CONFIG_SCHEMA: Readonly<Record<string, ConfigKeyDef>> = Object.fromEntries(
-  ACTUATOR_PROPERTIES.filter((p) => !(p.key in CONFIG_SCHEMA)).map((p) => {
-    const def: ConfigKeyDef = {
-      kind: KIND_FROM_ACTUATOR[p.kind] ?? 'string',
-      default: undefined,
-      description: p.description,
-      docDefault: (DEFAULT_ACTUATOR_CONFIG as unknown as Record<string, unknown>)[p.field],
-    };
-    if (p.kind === 'show') def.values = ['never', 'when-authorized', 'always'];
-    else if (p.values) def.values = p.values;
-    return [p.key, def];
-  }),
+  Object.entries(ACTUATOR_CONFIG_KEYS)
+    .filter(([key]) => !(key in CONFIG_SCHEMA))
+    .map(([key, def]) => [key, { ...def, docDefault: 'docDefault' in def ? def.docDefault : def.default }]),
 );
 
-/** Keys whose last segments are free (`management.endpoint.health.status.http-mapping.DOWN`). */
-export const CONFIG_KEY_PATTERNS: ReadonlyArray<{ prefix: string; def: ConfigKeyDef }> =
-  ACTUATOR_PROPERTY_PATTERNS.map((p) => ({
-    prefix: p.prefix,
-    def: { kind: 'raw', default: undefined, description: p.description },
-  }));
+/** A fixed configuration key: the base's, the tunnels' or the actuator's. */
+export type ConfigKey = BaseConfigKey | keyof typeof ACTUATOR_CONFIG_KEYS;
 
-/** True for keys the actuator reads (passed to `actuatorConfigFromProperties`). */
-export function isActuatorKey(key: string): boolean {
-  return (
-    ACTUATOR_PROPERTIES.some((p) => p.key === key) ||
-    ACTUATOR_PROPERTY_PATTERNS.some((p) => key.startsWith(p.prefix))
-  );
-}
+/** Every fixed key's declaration, by key. */
+export type ConfigDeclarations = typeof CONFIG_SCHEMA & typeof ACTUATOR_CONFIG_KEYS;
+
+/** Keys whose last segments are free (`management.endpoint.health.status.http-mapping.DOWN`). */
+export const CONFIG_KEY_PATTERNS: readonly ConfigPatternDef[] = ACTUATOR_CONFIG_PATTERNS;
+
+/** Every declaration composed for the loader: fixed keys (the base's first) and key families. */
+export const CONFIG_CATALOG: ConfigCatalog = createConfigCatalog(
+  { ...ACTUATOR_CONFIG_SCHEMA, ...(CONFIG_SCHEMA as Readonly<Record<string, ConfigKeyDef>>) },
+  CONFIG_KEY_PATTERNS,
+);

@@ -6,31 +6,40 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { coerceConfigValue, describeRefusal, flattenConfig, type ConfigValue } from '@nodeark/actuator';
 import { ERR_CONFIG_FILE, ERR_CONFIG_INVALID_VALUE, ERR_CONFIG_UNKNOWN_KEY } from '../errors.js';
 import { suggestOption } from '../suggest.js';
-import { ACTUATOR_CONFIG_SCHEMA, CONFIG_KEY_PATTERNS, CONFIG_SCHEMA, type ConfigKey, type ConfigKeyDef } from './config-schema.js';
+import { CONFIG_CATALOG, type ConfigDeclarations, type ConfigKey } from './config-schema.js';
 
-/** A configuration value after parsing. */
-export type ConfigValue = string | number | boolean | string[];
+export type { ConfigValue } from '@nodeark/actuator';
 
-/** The TypeScript type of each fixed key's value. */
-export type ConfigValueOf<K extends ConfigKey> = (typeof CONFIG_SCHEMA)[K]['kind'] extends 'int' | 'port' | 'duration' | 'bytes'
+type ValueOfKind<D> = D extends { readonly kind: 'int' | 'port' | 'duration' | 'bytes' }
   ? number
-  : (typeof CONFIG_SCHEMA)[K]['kind'] extends 'bool'
+  : D extends { readonly kind: 'bool' }
     ? boolean
-    : (typeof CONFIG_SCHEMA)[K]['kind'] extends 'list'
+    : D extends { readonly kind: 'list' }
       ? string[]
-      : string;
+      : D extends { readonly kind: 'enum'; readonly values: ReadonlyArray<infer V> }
+        ? V
+        : string;
+
+/**
+ * The TypeScript type of each fixed key's value: its kind's type (an enum's values as a union), with
+ * `undefined` only for a key declared without a default.
+ */
+export type ConfigValueOf<K extends ConfigKey> =
+  | ValueOfKind<ConfigDeclarations[K]>
+  | ([ConfigDeclarations[K]['default']] extends [undefined] ? undefined : never);
 
 /** Resolved configuration: typed access plus where each value came from. */
 export interface NodearkConfig {
-  /** The value of a fixed key (undefined when it has no default and was not set). */
-  get<K extends ConfigKey>(key: K): ConfigValueOf<K> | undefined;
+  /** The value of a fixed key (undefined only when it has no default and was not set). */
+  get<K extends ConfigKey>(key: K): ConfigValueOf<K>;
   /** True when the key was set by a file, the environment, an argument or an option (not a default). */
   isExplicit(key: string): boolean;
   /** Every set value of a pattern key family, e.g. all `…http-mapping.*` entries (suffix → value). */
   byPrefix(prefix: string): Record<string, ConfigValue>;
-  /** Every explicitly set key and value (not defaults), in no particular order. */
+  /** Every explicitly set key (as declared) and typed value (not defaults), in no particular order. */
   explicitEntries(): Array<[string, ConfigValue]>;
   /** A plain object of every resolved key (for diagnostics; secrets redacted). */
   toJSON(): Record<string, ConfigValue>;
@@ -49,20 +58,33 @@ export interface LoadConfigInput {
 }
 
 const SECRET = /password|token|secret/i;
+const FIXED = new Set(CONFIG_CATALOG.keys);
 
-/** Loads, merges and validates configuration. Throws `NODEARK_ERR_CONFIG_*` naming the bad key. */
+/**
+ * Loads, merges and validates configuration: every value goes through the one coercion of the key's
+ * declaration (`config-kit.ts`), whichever package declared it. Throws `NODEARK_ERR_CONFIG_*` naming the
+ * bad key, where it came from, the value and the accepted forms; nothing is half-applied.
+ */
 export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
   const values = new Map<string, ConfigValue>();
   const explicit = new Set<string>();
-  for (const [key, def] of Object.entries(CONFIG_SCHEMA) as Array<[string, ConfigKeyDef]>) {
-    if (def.default !== undefined) values.set(key, def.default as ConfigValue);
+  for (const key of CONFIG_CATALOG.keys) {
+    const d = CONFIG_CATALOG.lookup(key)!.def.default;
+    if (d !== undefined) values.set(key, Array.isArray(d) ? [...(d as readonly string[])] : (d as ConfigValue));
   }
-  const set = (key: string, raw: unknown, source: string): void => {
-    const def = lookup(key);
-    if (!def) throw new ERR_CONFIG_UNKNOWN_KEY(key, source, suggest(key));
-    values.set(key, coerce(key, def, raw, source));
-    explicit.add(key);
+  const set = (given: string, raw: unknown, source: string): void => {
+    const resolved = CONFIG_CATALOG.lookup(given);
+    if (!resolved) throw new ERR_CONFIG_UNKNOWN_KEY(given, source, suggest(given));
+    const r = coerceConfigValue(resolved.def, raw);
+    if (!r.ok) {
+      const shown = JSON.stringify(SECRET.test(given) ? '***' : raw);
+      throw new ERR_CONFIG_INVALID_VALUE(shown, resolved.key, source, describeRefusal(r));
+    }
+    values.set(resolved.key, r.value);
+    explicit.add(resolved.key);
   };
+  // A fixed key never takes an object, so one given as an object is refused as a value, not taken apart.
+  const isFixed = (key: string): boolean => FIXED.has(CONFIG_CATALOG.lookup(key)?.key ?? '');
 
   const argv = input.argv ?? [];
   let file = input.file;
@@ -82,16 +104,15 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ERR_CONFIG_FILE(path, 'the file must contain a JSON object');
     }
-    for (const [k, v] of flatten(parsed as Record<string, unknown>)) set(k, v, `config file ${path}`);
+    for (const [k, v] of flattenConfig(parsed as Record<string, unknown>, isFixed)) set(k, v, `config file ${path}`);
   }
   if (input.values) {
-    for (const [k, v] of flatten(input.values)) if (v !== undefined) set(k, v, 'options');
+    for (const [k, v] of flattenConfig(input.values, isFixed)) if (v !== undefined) set(k, v, 'options');
   }
   const env = input.env ?? process.env;
-  const envIndex = buildEnvIndex();
   for (const [name, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    const key = envIndex.get(name) ?? patternKeyFromEnv(name);
+    const key = CONFIG_CATALOG.keyOfEnv(name);
     if (key) set(key, v, `environment variable ${name}`);
   }
   for (const a of argv) {
@@ -105,7 +126,7 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
   }
 
   return {
-    get: (<K extends ConfigKey>(key: K) => values.get(key) as ConfigValueOf<K> | undefined) as NodearkConfig['get'],
+    get: (<K extends ConfigKey>(key: K) => values.get(key) as ConfigValueOf<K>) as NodearkConfig['get'],
     isExplicit: (key) => explicit.has(key),
     explicitEntries: () => [...explicit].map((k) => [k, values.get(k)!] as [string, ConfigValue]),
     byPrefix: (prefix) => {
@@ -121,99 +142,8 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
   };
 }
 
-function lookup(key: string): ConfigKeyDef | undefined {
-  const fixed = (CONFIG_SCHEMA as Record<string, ConfigKeyDef>)[key] ?? ACTUATOR_CONFIG_SCHEMA[key];
-  if (fixed) return fixed;
-  for (const p of CONFIG_KEY_PATTERNS) if (key.startsWith(p.prefix) && key.length > p.prefix.length) return p.def;
-  return undefined;
-}
-
-/** Spring relaxed binding for the environment: `.` → `_`, `-` removed (or → `_`), upper-cased. */
-function envNames(key: string): string[] {
-  const a = key.replace(/\./g, '_').replace(/-/g, '').toUpperCase();
-  const b = key.replace(/[.-]/g, '_').toUpperCase();
-  return a === b ? [a] : [a, b];
-}
-
-function buildEnvIndex(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const key of [...Object.keys(CONFIG_SCHEMA), ...Object.keys(ACTUATOR_CONFIG_SCHEMA)]) {
-    for (const n of envNames(key)) m.set(n, key);
-  }
-  return m;
-}
-
-function patternKeyFromEnv(name: string): string | undefined {
-  const p = 'MANAGEMENT_ENDPOINT_HEALTH_STATUS_HTTPMAPPING_';
-  if (name.startsWith(p) && name.length > p.length) {
-    return `management.endpoint.health.status.http-mapping.${name.slice(p.length)}`;
-  }
-  return undefined;
-}
-
-function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !lookup(key)) out.push(...flatten(v as Record<string, unknown>, key));
-    else out.push([key, v]);
-  }
-  return out;
-}
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i;
-const BYTES = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
-
-function coerce(key: string, def: ConfigKeyDef, raw: unknown, source: string): ConfigValue {
-  const bad = (why: string): never => {
-    throw new ERR_CONFIG_INVALID_VALUE(JSON.stringify(SECRET.test(key) ? '***' : raw), key, source, why);
-  };
-  const text = typeof raw === 'string' ? raw.trim() : raw;
-  switch (def.kind) {
-    case 'string':
-      if (typeof text !== 'string' && typeof text !== 'number') bad('expected a string');
-      return String(text);
-    case 'bool':
-      if (text === true || text === 'true') return true;
-      if (text === false || text === 'false') return false;
-      return bad('expected true or false');
-    case 'int':
-    case 'port': {
-      const n = typeof text === 'number' ? text : typeof text === 'string' && /^-?\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(n)) bad('expected an integer');
-      if (def.kind === 'port' && (n < 0 || n > 65535)) bad('expected a port number 0-65535');
-      if (def.min !== undefined && n < def.min) bad(`expected at least ${def.min}`);
-      return n;
-    }
-    case 'duration': {
-      if (typeof text === 'number' && Number.isFinite(text) && text >= 0) return Math.round(text);
-      const m = typeof text === 'string' ? DURATION.exec(text) : null;
-      if (!m) return bad('expected a duration in ms, or with a unit: 500ms, 30s, 5m, 1h');
-      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
-      return Math.round(Number(m[1]) * mult);
-    }
-    case 'bytes': {
-      if (typeof text === 'number' && Number.isFinite(text) && text >= 0) return Math.round(text);
-      const m = typeof text === 'string' ? BYTES.exec(text) : null;
-      if (!m) return bad('expected a size in bytes, or with a unit: 512kb, 10mb, 1gb');
-      const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'];
-      return Math.round(Number(m[1]) * mult);
-    }
-    case 'list':
-      if (Array.isArray(text) && text.every((x) => typeof x === 'string')) return text.map((x: string) => x.trim());
-      if (typeof text === 'string') return text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
-      return bad('expected a comma-separated list');
-    case 'raw':
-      if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') bad('expected a scalar value');
-      return text as string | number | boolean;
-    case 'enum':
-      if (typeof text !== 'string' || !def.values!.includes(text)) return bad(`expected one of ${def.values!.join(', ')}`);
-      return text;
-  }
-}
-
 /** The closest known key (`server.prot` → `server.port`, `port` → `server.port`), else the docs. */
 function suggest(key: string): string {
-  const near = suggestOption(`--${key}`, [...Object.keys(CONFIG_SCHEMA), ...Object.keys(ACTUATOR_CONFIG_SCHEMA)]);
+  const near = suggestOption(`--${key}`, CONFIG_CATALOG.keys);
   return near ? `; did you mean "${near.slice(2)}"?` : '; see docs/configuration.md';
 }
