@@ -9,12 +9,13 @@
  * Edge answers: worker gone → 502, no response head within the request timeout → 504; once the head is
  * out, only the idle timeout (if configured) ends a quiet response.
  */
-import { Agent, request, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SocketLink } from '../channel/socket-link.js';
-import type { SocketPeer } from '../channel/messages.js';
 import { sendEdgeError } from './edge-errors.js';
 import { requestHeaders, responseHeaders } from './forward-headers.js';
+import { LinkAgent, peerOf, type ProxyRequestOptions } from './link-agent.js';
+import { relayBody } from './relay-body.js';
 import { rawHead, sendRawEdgeError } from './raw-response.js';
 import { ERR_ROUTE_HANDLER_FAILED, ERR_ROUTE_TIMEOUT, ERR_ROUTE_WORKER_GONE } from '../errors.js';
 import type { ModuleMeter } from '../metrics/module-metrics.js';
@@ -37,94 +38,6 @@ export interface ModuleProxyOptions {
 
 const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
 
-function peerOf(socket: IncomingMessage['socket']): SocketPeer {
-  return {
-    remoteAddress: socket.remoteAddress ?? '',
-    remotePort: socket.remotePort ?? 0,
-    remoteFamily: socket.remoteFamily ?? 'IPv4',
-    localAddress: socket.localAddress ?? '',
-    localPort: socket.localPort ?? 0,
-    encrypted: (socket as { encrypted?: boolean }).encrypted === true,
-  };
-}
-
-/**
- * Connections into the worker are kept alive and reused, one pool per client connection: a keep-alive
- * client's requests reuse one module connection, so the module sees the same connection semantics
- * (`req.socket` per client connection, its address and port) as on its own server, and a request costs
- * no connection setup on either side. Only the base closes idle module connections (when their client
- * connection closes, or after {@link FREE_SOCKET_TIMEOUT_MS}); the worker's server never times them out,
- * so a request can never meet a connection the module just closed.
- */
-const FREE_SOCKET_TIMEOUT_MS = 30_000;
-
-interface ProxyRequestOptions extends RequestOptions {
-  /** The pool key and the client connection (its address is read only when a module connection is opened). */
-  nodeark: { key: string; client: IncomingMessage['socket'] };
-}
-
-let clientSeq = 0;
-
-class LinkAgent extends Agent {
-  constructor(private readonly link: SocketLink) {
-    super({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, timeout: FREE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
-  }
-
-  override getName(options?: ProxyRequestOptions): string {
-    return options?.nodeark.key ?? '';
-  }
-
-  // Node's Agent calls createConnection(options, callback); returning the socket is enough.
-  override createConnection(options: ProxyRequestOptions): Duplex {
-    return this.link.open(peerOf(options.nodeark.client));
-  }
-
-  /** Closes the idle module connections of a client connection that has closed. */
-  release(key: string): void {
-    const free = (this.freeSockets as NodeJS.ReadOnlyDict<Duplex[]>)[key];
-    if (free) for (const socket of [...free]) socket.destroy();
-  }
-}
-
-/**
- * Relays a module's response body as it comes. The head goes out at once when no body byte came with it
- * (`flushHeaders()`, SSE, long polls): checked once the link data that carried the head has been parsed.
- * (`res.headersSent` is already true after writeHead, before anything went out, so it cannot tell.)
- */
-function relayBody(ires: IncomingMessage, res: ServerResponse, meter: ModuleMeter | undefined): void {
-  queueMicrotask(() => {
-    if (!ires.complete && ires.readableLength === 0 && !res.writableEnded && !res.destroyed) res.flushHeaders();
-  });
-  // The latest chunk is held until the next microtask: when the body's end follows in the same tick (a
-  // complete response), the chunk and the end go out in one write; otherwise it is written at once.
-  let held: Buffer | undefined;
-  const resume = (): void => {
-    ires.resume();
-  };
-  const writeHeld = (): void => {
-    const chunk = held;
-    if (chunk === undefined) return;
-    held = undefined;
-    if (!res.write(chunk)) {
-      ires.pause();
-      res.once('drain', resume);
-    }
-  };
-  ires.on('data', (chunk: Buffer) => {
-    if (meter !== undefined) meter.bytesOut += chunk.length;
-    if (held !== undefined) writeHeld();
-    held = chunk;
-    queueMicrotask(writeHeld);
-  });
-  ires.on('end', () => {
-    const chunk = held;
-    held = undefined;
-    if (chunk !== undefined) res.end(chunk);
-    else res.end();
-  });
-  ires.on('error', () => res.destroy());
-}
-
 /** Forwards requests and upgrades into one worker; one proxy per worker. */
 export class ModuleProxy {
   private active = 0;
@@ -132,26 +45,12 @@ export class ModuleProxy {
   private closedReason = '';
   private drainWaiters: Array<() => void> = [];
   private readonly agent: LinkAgent;
-  /** Pool keys of the client connections this module has served (each releases its pool on close). */
-  private readonly clientKeys = new WeakMap<object, string>();
 
   constructor(
     private readonly link: SocketLink,
     private readonly options: ModuleProxyOptions,
   ) {
     this.agent = new LinkAgent(link);
-  }
-
-  /** The pool key of a client connection (released when it closes). */
-  private keyOf(socket: IncomingMessage['socket']): string {
-    let key = this.clientKeys.get(socket);
-    if (key === undefined) {
-      key = `c${++clientSeq}`;
-      this.clientKeys.set(socket, key);
-      const k = key;
-      socket.once('close', () => this.agent.release(k));
-    }
-    return key;
   }
 
   /** Requests and upgraded connections currently open. */
@@ -174,7 +73,7 @@ export class ModuleProxy {
       headers: requestHeaders(req, { prefix, trustProxy: this.options.trustProxy }) as unknown as RequestOptions['headers'],
       setHost: false,
       agent: this.agent,
-      nodeark: { key: this.keyOf(req.socket), client: req.socket },
+      nodeark: { key: this.agent.keyOf(req.socket), client: req.socket },
     };
     const creq = request(options);
     this.begin();
