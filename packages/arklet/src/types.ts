@@ -1,24 +1,28 @@
 /**
  * Wire types of the Arklet API (docs/reference/arklet-protocol.md § Wire types) and the public types of the
- * command core. Property order in these interfaces is the order they are written on the wire: alphabetical, as fastjson
- * writes Java beans.
+ * command core. The shapes a client reads too are `@nodeark/client`'s, imported as types only (nothing is
+ * loaded at run time, and the client stays below the server); where the server writes more exactly than a
+ * client may assume (the reason enum, every `BizModel` member), the type here narrows or spells out the
+ * client's. Property order in these interfaces is the order they are written on the wire: alphabetical, as
+ * fastjson writes Java beans.
  */
-import type { BizState, BizStateReason, OperationCode } from '@nodeark/runtime';
-
-/** Envelope `code` (docs/reference/arklet-protocol.md § Envelope): only the enum name is serialised. */
-export type ResponseCode = 'SUCCESS' | 'FAILED' | 'CMD_NOT_FOUND' | 'CMD_PROCESS_INTERNAL_ERROR';
+import type {
+  BatchInstallResponse,
+  BizHealthMeta,
+  BizInfo,
+  BizStateRecord,
+  ClientResponse,
+  CommandModel,
+  ProcessRecord,
+} from '@nodeark/client';
+import type { BizState, BizStateReason } from '@nodeark/runtime';
 
 /**
- * The HTTP envelope. `baseIdentity` is present only on responses built from a handler output
- * (SUCCESS/FAILED); `message` never on SUCCESS; `errorStackTrace` only on CMD_PROCESS_INTERNAL_ERROR.
+ * The HTTP envelope and its `code` (docs/reference/arklet-protocol.md § Envelope): `baseIdentity` is present
+ * only on responses built from a handler output (SUCCESS/FAILED); `message` never on SUCCESS;
+ * `errorStackTrace` only on CMD_PROCESS_INTERNAL_ERROR.
  */
-export interface ArkletResponse<T = unknown> {
-  baseIdentity?: string;
-  code: ResponseCode;
-  data?: T;
-  errorStackTrace?: string;
-  message?: string;
-}
+export type { ArkletResponse, ResponseCode, ProcessStatus } from '@nodeark/client';
 
 /** What a command handler returns (Java `Output<T>`): `ofSuccess(data)`, `ofFailed(data?, msg)`. */
 export interface CommandOutput<T = unknown> {
@@ -28,17 +32,16 @@ export interface CommandOutput<T = unknown> {
   message?: string;
 }
 
-/** A `BizStateRecord` on the wire: epoch-ms integer time, lowercase state, display reason. */
-export interface BizStateRecordJson {
-  changeTime: number;
-  message: string;
+/** A `BizStateRecord` on the wire: epoch-ms integer time, lowercase state, display reason (one of the enum's). */
+export interface BizStateRecordJson extends BizStateRecord {
   reason: BizStateReason;
-  state: BizState;
 }
 
 /**
  * One `bizInfos[]` element: the full sofa-ark `BizModel` dump (docs/reference/arklet-protocol.md § Wire types),
- * with the Java-only members present and empty so that typed Go clients decode it.
+ * with the Java-only members present and empty so that typed Go clients decode it. Spelled out rather than
+ * taken from the client's `BizModel`, which is open (optional members, any other member) because a client
+ * reads Java Arklets too; the server must write every member, and this type makes it.
  */
 export interface BizModelJson {
   attributes: Record<string, string>;
@@ -68,66 +71,24 @@ export interface BizModelJson {
 }
 
 /** A `queryAllBiz` element. */
-export interface BizInfoJson {
-  bizName: string;
-  bizState: BizState;
+export interface BizInfoJson extends BizInfo {
   bizStateRecords: BizStateRecordJson[];
-  bizVersion: string;
-  mainClass: string;
-  webContextPath: string;
 }
 
-/** sofa-ark `ClientResponse`, the `data` of installBiz / uninstallBiz / switchBiz. */
-export interface ClientResponseJson {
-  bizInfos?: BizModelJson[];
-  code: OperationCode;
-  /** installBiz and batchInstallBiz only: heapUsed after minus before, in bytes (may be negative). */
-  elapsedSpace?: number;
-  message: string;
-}
+/** sofa-ark `ClientResponse`, the `data` of installBiz / uninstallBiz / switchBiz, with the full `bizInfos[]` dump. */
+export type ClientResponseJson = ClientResponse<BizModelJson>;
 
 /** `batchInstallBiz` data. */
-export interface BatchInstallResponseJson {
-  bizUrlToResponse: Record<string, ClientResponseJson>;
-  code: 'SUCCESS' | 'FAILED';
-  elapsedSpace: number;
-  message: string;
-}
-
-/** Status of an async operation record. */
-export type ProcessStatus = 'INITIALIZED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
+export type BatchInstallResponseJson = BatchInstallResponse<BizModelJson>;
 
 /** An async operation record as returned by the async submit and by `queryBizOps`. */
-export interface ProcessRecordJson {
-  /** The validated input of the operation (with defaults and the bundle-read identity filled in). */
-  arkBizMeta: Record<string, unknown>;
-  elapsedTime: number;
-  endTime?: number;
-  endTimestamp: number;
-  errorCode?: string;
-  message?: string;
-  requestId: string;
-  startTime: number;
-  startTimestamp: number;
-  status: ProcessStatus;
-  threadName?: string;
-  /** Present after the operation threw: the error's name, code, message and stack. */
-  throwable?: { code?: string; message: string; name: string; stackTrace: string };
-}
+export type ProcessRecordJson = ProcessRecord;
 
 /** `masterBizInfo` / `bizInfo` / `bizListInfo[]` of health. */
-export interface BizHealthMetaJson {
-  bizName: string;
-  bizState: BizState;
-  bizVersion: string;
-  webContextPath: string;
-}
+export type BizHealthMetaJson = BizHealthMeta;
 
 /** A `help` element. */
-export interface CommandModelJson {
-  desc: string;
-  id: string;
-}
+export type CommandModelJson = CommandModel;
 
 /** The master biz: the base itself (docs/module-contract.md). Its webContextPath is `/`. */
 export interface MasterBizInfo {

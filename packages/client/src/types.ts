@@ -1,6 +1,7 @@
 /**
  * The Arklet wire contract as the client sees it (docs/reference/arklet-protocol.md § Wire types). These are
- * plain JSON shapes; the client does not depend on the server packages.
+ * plain JSON shapes; the client does not depend on the server packages. The Arklet types its own answers
+ * from these (type-only), so the two sides of the wire cannot drift apart.
  */
 
 /** sofa-ark biz states, lowercase on the HTTP wire. */
@@ -54,17 +55,21 @@ export interface BizModel extends BizInfo {
   [member: string]: unknown;
 }
 
-/** sofa-ark `ClientResponse`: the `data` of installBiz / uninstallBiz / switchBiz. */
-export interface ClientResponse {
-  bizInfos?: BizModel[];
+/**
+ * sofa-ark `ClientResponse`: the `data` of installBiz / uninstallBiz / switchBiz. `M` is the `bizInfos[]`
+ * element: the open {@link BizModel} a client reads, or the Arklet's exact dump when the server writes it.
+ */
+export interface ClientResponse<M = BizModel> {
+  bizInfos?: M[];
   code: OperationCode;
+  /** installBiz and batchInstallBiz only: heapUsed after minus before, in bytes (may be negative). */
   elapsedSpace?: number;
   message: string;
 }
 
-/** `batchInstallBiz` data. */
-export interface BatchInstallResponse {
-  bizUrlToResponse: Record<string, ClientResponse>;
+/** `batchInstallBiz` data (`M` as in {@link ClientResponse}). */
+export interface BatchInstallResponse<M = BizModel> {
+  bizUrlToResponse: Record<string, ClientResponse<M>>;
   code: 'SUCCESS' | 'FAILED';
   elapsedSpace: number;
   message: string;
@@ -73,8 +78,9 @@ export interface BatchInstallResponse {
 /** Async operation status. */
 export type ProcessStatus = 'INITIALIZED' | 'EXECUTING' | 'SUCCEEDED' | 'FAILED';
 
-/** An async operation record. */
+/** An async operation record, as returned by the async submit and by `queryBizOps`. */
 export interface ProcessRecord {
+  /** The validated input of the operation (with defaults and the bundle-read identity filled in). */
   arkBizMeta: Record<string, unknown>;
   elapsedTime: number;
   endTime?: number;
@@ -86,6 +92,7 @@ export interface ProcessRecord {
   startTimestamp: number;
   status: ProcessStatus;
   threadName?: string;
+  /** Present after the operation threw: the error's name, code, message and stack. */
   throwable?: { code?: string; message: string; name: string; stackTrace: string };
 }
 
