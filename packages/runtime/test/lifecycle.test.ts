@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BizTransitionEvent } from '@nodeark/runtime';
-import { fixtureUrl, startHarness, type Harness } from './helpers/harness.js';
+import { fixtureUrl, startHarness, waitFor, type Harness } from './helpers/harness.js';
 
 let h: Harness;
 let events: BizTransitionEvent[];
@@ -248,5 +248,30 @@ describe('concurrent uninstalls', () => {
     expect(a.code).toBe('SUCCESS');
     expect(b).toEqual(a);
     expect(states('fetch-app:1.0.0')).toEqual(['resolved/Created', 'activated/Started', 'deactivated/Killing', 'stopped/Stopped']);
+  });
+
+  it('a close during an uninstall records the stop once, through legal moves only', async () => {
+    const x = await startHarness({ stopTimeoutMs: 300 });
+    const seen: BizTransitionEvent[] = [];
+    x.runtime.on('transition', (e) => seen.push(e));
+    try {
+      await x.runtime.install({ bizUrl: fixtureUrl('lifecycle'), envs: { MODE: 'hang-stop' } });
+      const uninstalling = x.runtime.uninstall('lifecycle', '1.0.0');
+      await waitFor(() => seen.some((e) => e.reason === 'Killing'));
+      const [result] = await Promise.all([uninstalling, x.runtime.close()]);
+      expect(result.code).toBe('SUCCESS');
+      expect(result.message).toContain('stop() failed');
+      // Which of the two stops finishes first is up to the worker's exit: the uninstall's (its stop() timed
+      // out: recorded as Uninstall Failed) or the close's (no error of its own). Either way the other one
+      // finds the stop recorded and adds nothing.
+      const moves = seen.map((e) => `${e.from ?? '-'}>${e.to}/${e.reason}`);
+      expect([
+        ['->resolved/Created', 'resolved>activated/Started', 'activated>deactivated/Killing', 'deactivated>broken/Uninstall Failed', 'broken>stopped/Stopped'],
+        ['->resolved/Created', 'resolved>activated/Started', 'activated>deactivated/Killing', 'deactivated>stopped/Stopped'],
+      ]).toContainEqual(moves);
+      expect(x.runtime.list()).toEqual([]);
+    } finally {
+      await x.close();
+    }
   });
 });
