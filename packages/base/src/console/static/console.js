@@ -10,6 +10,7 @@
   const CHART_W = 120;
   const CHART_H = 28;
   const RECONNECT_MS = 2000;
+  const MIN_SPAN_MS = 30000;
 
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(TOKEN_KEY) || '';
@@ -65,10 +66,15 @@
     return { wrap, svg, area, line, value, label };
   }
 
-  /** Draws `points` ({t, v}, v null = gap) over the window ending at `now`, scaled to the largest value. */
+  /**
+   * Draws `points` ({t, v}, v null = gap) up to `now`, scaled to the largest value. The time axis spans the
+   * history there is, at least 30 s and at most the window, so a fresh base does not show a sliver.
+   */
   function drawChart(c, points, now, windowMs, text, floor) {
     const max = Math.max(floor, ...points.map((p) => (p.v === null ? 0 : p.v)));
-    const x = (t) => (CHART_W * (t - (now - windowMs))) / windowMs;
+    const first = points.length > 0 ? points[0].t : now;
+    const span = Math.min(windowMs, Math.max(MIN_SPAN_MS, now - first));
+    const x = (t) => (CHART_W * (t - (now - span))) / span;
     const y = (v) => CHART_H - 1 - ((CHART_H - 3) * v) / max;
     let d = '';
     let a = '';
@@ -76,7 +82,7 @@
     let firstX = 0;
     let lastX = 0;
     for (const p of points) {
-      if (p.v === null || p.t < now - windowMs) {
+      if (p.v === null || p.t < now - span) {
         if (open) a += `L${lastX.toFixed(1)},${CHART_H}L${firstX.toFixed(1)},${CHART_H}Z`;
         open = false;
         continue;
@@ -98,7 +104,7 @@
     c.line.setAttribute('d', d);
     c.area.setAttribute('d', a);
     c.value.textContent = text;
-    c.svg.setAttribute('aria-label', `${c.label} over the last ${Math.round(windowMs / 60000)} minutes; now ${text}`);
+    c.svg.setAttribute('aria-label', `${c.label} over the last ${Math.max(1, Math.round(span / 60000))} min; now ${text}`);
   }
 
   /* ------------------------------------------------------------------------------ the table */
@@ -123,7 +129,7 @@
       act('switchBiz', { bizName: m.bizName, bizVersion: m.bizVersion }),
     );
     uninstallBtn.addEventListener('click', () => confirmUninstall(m.bizName, m.bizVersion));
-    const actions = el('td', { class: 'row-actions' }, switchBtn, uninstallBtn);
+    const actions = el('td', {}, el('div', { class: 'row-actions' }, switchBtn, uninstallBtn));
     tr.append(name, version, state, path, health, cpu,
       el('td', {}, rate.wrap), el('td', {}, p99.wrap), el('td', {}, heap.wrap), actions);
     return { tr, state, path, healthSummary, healthList, healthDetails, cpu, rate, p99, heap, switchBtn };
