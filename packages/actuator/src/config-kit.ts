@@ -219,6 +219,7 @@ export function envNamesOf(key: string, def?: ConfigKeyDef): string[] {
 export interface ResolvedKey {
   /** The declared spelling (the free part of a family kept as given). */
   readonly key: string;
+  /** Its declaration (for a family, the family's or the setting's). */
   readonly def: ConfigKeyDef;
 }
 
@@ -343,6 +344,23 @@ export function closest(typed: string, candidates: readonly string[], limit?: nu
     if (d <= max && (best === undefined || d < best.d)) best = { c, d };
   }
   return best?.c;
+}
+
+/**
+ * The declared key closest to a mistyped one, for "did you mean": a key whose last segment is what was
+ * typed (`port` → `server.port`, the shortest such key), else the closest within a third of its length
+ * (at most 3 edits: `server.prot` → `server.port`), else undefined.
+ */
+export function closestKey(typed: string, keys: readonly string[]): string | undefined {
+  if (!typed.includes('.')) {
+    const lower = typed.toLowerCase();
+    let best: string | undefined;
+    for (const k of keys) {
+      if (k.slice(k.lastIndexOf('.') + 1).toLowerCase() === lower && (best === undefined || k.length < best.length)) best = k;
+    }
+    if (best !== undefined) return best;
+  }
+  return closest(typed, keys, Math.min(3, Math.max(1, Math.floor(typed.length / 3))));
 }
 
 /** "expected …; did you mean "x"?" for an error message. */

@@ -11,7 +11,7 @@
  * (a field's doc names its key, the key's declaration names its field).
  */
 import {
-  closest,
+  closestKey,
   coerceConfigValue,
   createConfigCatalog,
   describeRefusal,
@@ -473,7 +473,7 @@ function unknownHint(key: string): string {
     const known = Object.keys(GROUP_SETTINGS).map((s) => (s.endsWith('.') ? `${s}<STATUS>` : s));
     return `: known group settings are ${known.join(', ')}`;
   }
-  const near = closest(key, Object.keys(ACTUATOR_CONFIG_KEYS), 6);
+  const near = closestKey(key, CATALOG.keys);
   return near ? `; did you mean "${near}"?` : '';
 }
 

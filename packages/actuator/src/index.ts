@@ -28,6 +28,7 @@ export {
 export {
   acceptedForms,
   closest,
+  closestKey,
   coerceConfigValue,
   createConfigCatalog,
   describeRefusal,

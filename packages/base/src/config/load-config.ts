@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { coerceConfigValue, describeRefusal, flattenConfig, type ConfigValue } from '@nodeark/actuator';
+import { closestKey, coerceConfigValue, describeRefusal, flattenConfig, type ConfigValue } from '@nodeark/actuator';
 import { ERR_CONFIG_FILE, ERR_CONFIG_INVALID_VALUE, ERR_CONFIG_UNKNOWN_KEY } from '../errors.js';
-import { suggestOption } from '../suggest.js';
 import { CONFIG_CATALOG, type ConfigDeclarations, type ConfigKey } from './config-schema.js';
 
 export type { ConfigValue } from '@nodeark/actuator';
@@ -142,8 +141,11 @@ export function loadConfig(input: LoadConfigInput = {}): NodearkConfig {
   };
 }
 
-/** The closest known key (`server.prot` → `server.port`, `port` → `server.port`), else the docs. */
+/**
+ * The closest known key (`server.prot` → `server.port`, `port` → `server.port`), else the docs. The kit's
+ * key suggester, not the CLI's option suggester, so a base started from code loads no CLI module.
+ */
 function suggest(key: string): string {
-  const near = suggestOption(`--${key}`, CONFIG_CATALOG.keys);
-  return near ? `; did you mean "${near.slice(2)}"?` : '; see docs/configuration.md';
+  const near = closestKey(key, CONFIG_CATALOG.keys);
+  return near ? `; did you mean "${near}"?` : '; see docs/configuration.md';
 }
