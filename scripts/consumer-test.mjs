@@ -58,6 +58,12 @@ for (const t of packed) {
   for (const needed of ['package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts']) {
     if (!listing.includes(needed)) fail(`${t} lacks ${needed}`);
   }
+  // The web console's static files reach dist through npm run build (scripts/copy-console-assets.mjs), not tsc.
+  if (/^nodeark-\d/.test(t)) {
+    for (const file of ['index.html', 'console.js', 'console.css']) {
+      if (!listing.includes(`package/dist/console/static/${file}`)) fail(`${t} lacks the console's ${file}`);
+    }
+  }
 }
 
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-base', version: '1.0.0', private: true, type: 'module' }, null, 2));
