@@ -62,21 +62,22 @@ describe.runIf(linux || hasThreadCpu)('nodeark_biz_cpu_seconds_total', () => {
     const burn0 = cpuOf('cpu-burn');
     expect(typeof idle0).toBe('number');
     expect(typeof burn0).toBe('number');
-    // 1.5 s of spinning in the cpu-burn worker, three requests; the idle module answers a few requests.
-    for (let i = 0; i < 3; i++) expect((await fetch(`${url}/burn/spin?ms=500`)).status).toBe(200);
+    // A fixed computation in the cpu-burn worker (about 1.2 s of CPU on a current core, whatever the load of the
+    // machine, which only stretches the wall time), three requests; the idle module answers a few requests.
+    for (let i = 0; i < 3; i++) expect((await fetch(`${url}/burn/work?n=80`)).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await fetch(`${url}/mb/item/${i}`)).status).toBe(200);
 
     // On Linux the base reads the worker's thread from /proc at snapshot time; elsewhere the figure comes
     // with the worker's next report (every 5 s), so wait for it, bounded.
     const deadline = Date.now() + 8000;
-    while ((cpuOf('cpu-burn') ?? 0) - burn0! < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((cpuOf('cpu-burn') ?? 0) - burn0! < 0.5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const burned = cpuOf('cpu-burn')! - burn0!;
     const idled = cpuOf('metrics-b')! - idle0!;
-    // The spin is wall time; on a loaded machine the thread gets less CPU than that, but never most of it idle.
-    expect(burned).toBeGreaterThan(1);
-    expect(burned).toBeLessThan(5);
-    expect(idled).toBeLessThan(0.5);
-    expect(burned).toBeGreaterThan(idled + 0.8);
+    // Generous bounds for slower CPUs; a process-wide figure would show the same increase for both modules.
+    expect(burned).toBeGreaterThan(0.5);
+    expect(burned).toBeLessThan(10);
+    expect(idled).toBeLessThan(0.3);
+    expect(burned).toBeGreaterThan(idled + 0.4);
 
     const text = await (await fetch(`${url}/actuator/prometheus`)).text();
     expect(text).toMatch(/^# TYPE nodeark_biz_cpu_seconds_total counter$/m);
@@ -86,13 +87,13 @@ describe.runIf(linux || hasThreadCpu)('nodeark_biz_cpu_seconds_total', () => {
       expect(m, `a nodeark_biz_cpu_seconds_total series for ${name}`).not.toBeNull();
       return Number(m![1]);
     };
-    expect(series('cpu-burn')).toBeGreaterThan(series('metrics-b') + 0.8);
+    expect(series('cpu-burn')).toBeGreaterThan(series('metrics-b') + 0.4);
 
     const res = await fetch(`${url}/actuator/metrics/nodeark.biz.cpu?tag=biz_name:cpu-burn`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { baseUnit: string; measurements: Array<{ statistic: string; value: number }> };
     expect(body.baseUnit).toBe('seconds');
     expect(body.measurements[0]!.statistic).toBe('COUNT');
-    expect(body.measurements[0]!.value).toBeGreaterThan(1);
+    expect(body.measurements[0]!.value).toBeGreaterThan(0.5);
   });
 });
