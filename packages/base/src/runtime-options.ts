@@ -42,6 +42,7 @@ export function runtimeOptionsFrom(config: NodearkConfig, logger: RuntimeLogger)
     trustProxy: config.get('nodeark.biz.trust-proxy'),
     healthTimeoutMs: config.get('nodeark.biz.health-timeout'),
     keepBrokenBiz: config.get('nodeark.biz.keep-broken'),
+    spareWorkers: config.get('nodeark.worker.spares'),
     childProcesses: config.get('nodeark.biz.child-processes'),
     watchdog: {
       intervalMs: config.get('nodeark.watchdog.interval'),

@@ -22,6 +22,7 @@ import type { ModuleRouter } from './module-router.js';
 import type { ResolvedRuntimeOptions, RuntimeLogger } from './runtime-options.js';
 import { spawnHost } from './spawn-host.js';
 import type { BizSnapshot, InstallCandidate, InstallRequest, OperationResult } from './types.js';
+import type { SpareWorkers } from './worker/spare-workers.js';
 import type { WorkerHost } from './worker/worker-host.js';
 
 /** The parts of a runtime the lifecycle operations work on. */
@@ -32,6 +33,8 @@ export interface LifecycleParts {
   router: ModuleRouter;
   store: BizStore;
   meters: MetricsRegistry;
+  /** Pre-spawned workers for installs (worker/spare-workers.ts). */
+  spares: SpareWorkers;
   /** Reports a module whose worker died at run time (the runtime's `'crash'` event). */
   crashed(identity: string, error: Error): void;
 }
@@ -197,6 +200,7 @@ export class BizLifecycle {
   /** Marks the runtime closed, then stops every module in reverse priority order; files stay in the store. */
   async shutdown(): Promise<void> {
     this.closedFlag = true;
+    await this.p.spares.close();
     const order = [...this.p.registry.values()].sort(
       (a, b) => b.priority - a.priority || b.installTime - a.installTime,
     );
@@ -255,13 +259,14 @@ export class BizLifecycle {
   }
 
   private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
-    const host = spawnHost(rec, this.p.options, this.p.meters);
+    const host = spawnHost(rec, this.p.options, this.p.meters, this.p.spares);
     rec.host = host;
     try {
       const info = await host.start();
       rec.serves = info.serves;
       rec.healthIndicators = info.healthIndicators;
     } catch (err) {
+      this.refillSpares();
       const e = err as Error & { moduleStack?: string };
       this.p.registry.move(rec, 'broken', 'Install Failed', e.moduleStack ?? e.message);
       const logged = { type: e.name, message: e.message, stack: e.moduleStack ?? e.stack };
@@ -282,6 +287,7 @@ export class BizLifecycle {
     this.settleStarted(rec, host, true, '', 'start but is deactivated');
     const started = new Date();
     const cost = Date.now() - t0;
+    this.refillSpares();
     this.p.log.info({ biz: rec.identity, state: rec.state, costMs: cost }, 'module installed');
     return {
       code: 'SUCCESS',
@@ -289,6 +295,16 @@ export class BizLifecycle {
       biz: snapshot(rec),
       costMs: cost,
     };
+  }
+
+  /**
+   * Tops the spare workers up after an install, on the next turn of the event loop: the install's answer
+   * and the module's first requests go first, and the new thread starts while the base waits for more.
+   */
+  private refillSpares(): void {
+    setImmediate(() => {
+      if (!this.closedFlag) this.p.spares.fill();
+    });
   }
 
   /** Shared by uninstall and shutdown: unroute, drain, stop, terminate, record. Returns the stop error. */

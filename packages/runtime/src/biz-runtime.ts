@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { StagedBundle } from './bundle/index.js';
 import { BizLifecycle } from './biz-lifecycle.js';
+import { SpareWorkers } from './worker/spare-workers.js';
 import { snapshot } from './biz-record.js';
 import { BizRegistry } from './biz-registry.js';
 import { BizStore } from './biz-store.js';
@@ -47,6 +48,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
   private readonly lifecycle: BizLifecycle;
   private readonly watchdog: BizWatchdog;
   private readonly meters: MetricsRegistry;
+  private readonly spares: SpareWorkers;
   private closing: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions = {}) {
@@ -54,6 +56,11 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
     this.options = resolveRuntimeOptions(options);
     this.log = this.options.logger.child?.({ component: 'runtime' }) ?? this.options.logger;
     this.meters = new MetricsRegistry(this.options.accounting);
+    this.spares = new SpareWorkers({
+      count: this.options.spareWorkers,
+      resourceLimits: this.options.resourceLimits,
+      execArgv: this.options.workerExecArgv,
+    });
     this.registry = new BizRegistry((event) => this.emit('transition', event));
     this.router = new ModuleRouter(this.meters, (identity) => this.health(identity));
     this.lifecycle = new BizLifecycle({
@@ -63,6 +70,7 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
       router: this.router,
       store: new BizStore(this.options.storeDir, this.options.baseNodeModules, this.log),
       meters: this.meters,
+      spares: this.spares,
       crashed: (identity, error) => this.emit('crash', { identity, error }),
     });
     this.watchdog = new BizWatchdog(
@@ -163,6 +171,14 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    */
   countEdgeError(code: string): void {
     this.meters.unattributedEdge(code);
+  }
+
+  /**
+   * Pre-spawned module workers waiting for an install now (`spareWorkers`; docs/operations.md § Start-up and
+   * install speed). None before the first install and after {@link close}.
+   */
+  get spareWorkers(): number {
+    return this.spares.size;
   }
 
   /** True once {@link close} has begun. */

@@ -169,6 +169,8 @@ export const ERR_BIZ_CHILD_PROCESS_DENIED = createError(
   'Module %s may not spawn child processes (nodeark.biz.child-processes=deny)',
   403,
 );
+/** A `BizRuntime` option has a value it cannot use (a programming error of the caller, at construction). */
+export const ERR_RUNTIME_INVALID_OPTION = createError('NODEARK_ERR_RUNTIME_INVALID_OPTION', 'Invalid runtime option %s: %s', 500);
 /** A lifecycle call was made on a runtime that is shutting down. */
 export const ERR_BIZ_RUNTIME_CLOSED = createError('NODEARK_ERR_BIZ_RUNTIME_CLOSED', 'The runtime is shutting down', 503);
 /**

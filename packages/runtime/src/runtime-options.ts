@@ -12,6 +12,7 @@ import {
   type DownloadOptions,
 } from './bundle/index.js';
 import type { BundlePolicy } from './bundle-policy.js';
+import { ERR_RUNTIME_INVALID_OPTION } from './errors.js';
 
 /**
  * A pino-compatible logger (the subset the runtime uses). With `child`, the runtime's own lines carry
@@ -99,6 +100,12 @@ export interface RuntimeOptions {
   allowedSchemes?: string[];
   /** Extra non-V8 `execArgv` for module workers. */
   workerExecArgv?: string[];
+  /**
+   * Module workers kept spawned and waiting after the first install, so that an install does not wait for a
+   * thread to start (docs/operations.md § Start-up and install speed). Each costs an idle worker's memory.
+   * Default 1; 0 disables. A negative or fractional number is refused at construction.
+   */
+  spareWorkers?: number;
   /** Allow-lists for bizUrl hosts and local roots, and the integrity-required mode. */
   bundlePolicy?: BundlePolicy;
   /** Child processes spawned by modules: `track` (ended when the module stops; default) or `deny`. */
@@ -141,6 +148,7 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   keepBrokenBiz: false,
   allowedSchemes: Object.freeze(['file:', 'http:', 'https:'] as const),
   workerExecArgv: Object.freeze([] as string[]),
+  spareWorkers: 1,
   childProcesses: 'track',
   accounting: true,
   bundleLimits: DEFAULT_BUNDLE_LIMITS,
@@ -169,6 +177,14 @@ export type ResolvedRuntimeOptions = Required<
  */
 export const SILENT_LOGGER: RuntimeLogger = Object.freeze({ info() {}, warn() {}, error() {}, debug() {} });
 
+/** `spareWorkers`, checked: a count of workers. */
+function spareCount(n: number): number {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ERR_RUNTIME_INVALID_OPTION('spareWorkers', `must be a whole number of workers, 0 or more; got ${String(n)}`);
+  }
+  return n;
+}
+
 /**
  * Fills in every default. `bundleLimits` and `download` stay partial (the bundle stage fills them from
  * the same defaults), so what a caller passed can still be told apart from what it did not.
@@ -194,6 +210,7 @@ export function resolveRuntimeOptions(options: RuntimeOptions): ResolvedRuntimeO
     download: options.download ?? {},
     allowedSchemes: options.allowedSchemes ?? [...d.allowedSchemes],
     workerExecArgv: options.workerExecArgv ?? [...d.workerExecArgv],
+    spareWorkers: spareCount(options.spareWorkers ?? d.spareWorkers),
     childProcesses: options.childProcesses ?? d.childProcesses,
     bundlePolicy: options.bundlePolicy ?? {},
     hostVersions: { ...options.hostVersions },

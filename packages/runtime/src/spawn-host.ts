@@ -8,13 +8,25 @@ import type { BizRecord } from './biz-record.js';
 import type { MetricsRegistry } from './metrics/module-metrics.js';
 import { SILENT_LOGGER, type ResolvedRuntimeOptions } from './runtime-options.js';
 import { bizLogSink } from './worker/biz-log-sink.js';
+import type { SpareWorkers } from './worker/spare-workers.js';
 import { WorkerHost } from './worker/worker-host.js';
 
-/** A new (not yet started) worker for a module version. */
-export function spawnHost(rec: BizRecord, options: ResolvedRuntimeOptions, meters: MetricsRegistry): WorkerHost {
+/**
+ * A new (not yet started) worker for a module version: a spare from `spares` when one is waiting and the
+ * module's environment allows it (see {@link spareAllowed}), else a freshly spawned one.
+ */
+export function spawnHost(
+  rec: BizRecord,
+  options: ResolvedRuntimeOptions,
+  meters: MetricsRegistry,
+  spares?: SpareWorkers,
+): WorkerHost {
+  const processEnv = workerEnv(rec.envs, options.nodeEnv);
+  const spare = spares !== undefined && spareAllowed(processEnv) ? spares.take() : undefined;
   return new WorkerHost({
     identity: rec.identity,
-    processEnv: workerEnv(rec.envs, options.nodeEnv),
+    processEnv,
+    spare,
     boot: {
       entryUrl: pathToFileURL(join(rec.dir, rec.mainClass)).href,
       bizName: rec.bizName,
@@ -40,6 +52,15 @@ export function spawnHost(rec: BizRecord, options: ResolvedRuntimeOptions, meter
     ),
     meter: meters.of(rec.identity),
   });
+}
+
+/**
+ * A spare's environment is set after its thread started, which is the same for the module unless it sets a
+ * variable Node reads while a thread starts (`NODE_DEBUG`, `NODE_PENDING_DEPRECATION`, …): any `NODE_*`
+ * but `NODE_ENV` gets a fresh worker (docs/operations.md § Start-up and install speed).
+ */
+function spareAllowed(env: Record<string, string>): boolean {
+  return !Object.keys(env).some((k) => k.startsWith('NODE_') && k !== 'NODE_ENV');
 }
 
 /**

@@ -121,6 +121,13 @@ export const CONFIG_SCHEMA = {
   'nodeark.worker.max-old-generation-size-mb': { kind: 'int', default: undefined, min: 8, description: 'V8 old-generation heap limit of each module worker (MB).' },
   'nodeark.worker.max-young-generation-size-mb': { kind: 'int', default: undefined, min: 1, description: 'V8 young-generation heap limit of each module worker (MB).' },
   'nodeark.worker.stack-size-mb': { kind: 'int', default: undefined, min: 1, description: 'Stack size of each module worker (MB).' },
+  'nodeark.worker.spares': {
+    kind: 'int',
+    default: RT.spareWorkers,
+    min: 0,
+    description:
+      'Module workers kept spawned and waiting after the first install, so an install need not wait for a thread to start; each costs an idle worker\'s memory (docs/operations.md). 0 disables.',
+  },
   'nodeark.bundle.max-archive-size': { kind: 'bytes', default: RT.bundleLimits.maxArchiveBytes, description: 'Largest archive or download accepted (bytes, or `256mb`).' },
   'nodeark.bundle.max-unpacked-size': { kind: 'bytes', default: RT.bundleLimits.maxUnpackedBytes, description: 'Largest total unpacked size of one archive.' },
   'nodeark.bundle.max-entries': { kind: 'int', default: RT.bundleLimits.maxEntries, min: 1, description: 'Most entries in one archive.' },

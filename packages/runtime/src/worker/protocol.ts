@@ -24,6 +24,21 @@ export interface WorkerBootData {
   statsIntervalMs?: number;
 }
 
+/** `workerData` of a spare worker (spare-workers.ts): it waits for a {@link WorkerAssignment}. */
+export interface SpareWorkerData {
+  spare: true;
+}
+
+/**
+ * The first and only control message a spare receives before it runs a module: the boot data a worker
+ * spawned for the module would have had as `workerData`, and its whole `process.env`.
+ */
+export interface WorkerAssignment {
+  t: 'assign';
+  boot: WorkerBootData;
+  processEnv: Record<string, string>;
+}
+
 /** Base → worker. */
 export type ToWorker = SocketMessage | { t: 'stop'; timeoutMs: number } | { t: 'health'; id: number };
 

@@ -15,9 +15,9 @@ import { ModuleProxy } from '../http/module-proxy.js';
 import { WORKER_STATS_INTERVAL_MS, type ModuleMeter, type WorkerHeapStats } from '../metrics/module-metrics.js';
 import { kernelThreadCpuSeconds } from '../metrics/thread-cpu.js';
 import type { BizHealth, BizServeKind } from '../types.js';
-import type { BizLogRecord, FromWorker, ToWorker, WorkerBootData } from './protocol.js';
+import type { BizLogRecord, FromWorker, ToWorker, WorkerAssignment, WorkerBootData } from './protocol.js';
+import { WORKER_MAIN } from './spare-workers.js';
 
-const WORKER_MAIN = new URL('./worker-main.js', import.meta.url);
 
 /** Options for spawning one module worker. */
 export interface WorkerHostOptions {
@@ -41,6 +41,11 @@ export interface WorkerHostOptions {
   onLog?: (record: BizLogRecord) => void;
   /** The module version's counters; without it (accounting off) nothing is counted and no heap is reported. */
   meter?: ModuleMeter | undefined;
+  /**
+   * A pre-spawned worker to run the module in (SpareWorkers.take()) instead of spawning one. It was spawned
+   * with the same `resourceLimits` and `execArgv`; `processEnv` and `boot` reach it as its assignment.
+   */
+  spare?: Worker | undefined;
 }
 
 /** What a started module reported. */
@@ -81,19 +86,25 @@ export class WorkerHost {
   private kernelTid: number | undefined;
 
   constructor(private readonly options: WorkerHostOptions) {
-    this.worker = new Worker(WORKER_MAIN, {
-      workerData: {
-        ...options.boot,
-        statsIntervalMs: options.meter ? WORKER_STATS_INTERVAL_MS : 0,
-      } satisfies WorkerBootData,
-      // The module's process.env is exactly the install request's envs, never the base's environment.
-      env: { ...(options.processEnv ?? options.boot.env) },
-      name: options.identity,
-      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-      execArgv: options.execArgv ?? [],
-      stdout: false,
-      stderr: false,
-    });
+    const boot: WorkerBootData = { ...options.boot, statsIntervalMs: options.meter ? WORKER_STATS_INTERVAL_MS : 0 };
+    // The module's process.env is exactly the install request's envs, never the base's environment.
+    const processEnv = { ...(options.processEnv ?? options.boot.env) };
+    if (options.spare) {
+      // A pre-spawned worker with the same runtime-wide settings (spare-workers.ts): its first message is
+      // its assignment, before anything the link or the control messages send.
+      this.worker = options.spare;
+      this.worker.postMessage({ t: 'assign', boot, processEnv } satisfies WorkerAssignment);
+    } else {
+      this.worker = new Worker(WORKER_MAIN, {
+        workerData: boot,
+        env: processEnv,
+        name: options.identity,
+        ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+        execArgv: options.execArgv ?? [],
+        stdout: false,
+        stderr: false,
+      });
+    }
     // The worker may already be gone when a batch is flushed; its 'exit' fails the open connections.
     this.outbox = new PortOutbox<ToWorker>(this.worker);
     this.link = new SocketLink((msg, transfer) => this.outbox.post(msg, transfer));

@@ -20,12 +20,31 @@ import { tagConsole } from './console-tag.js';
 import { evaluateHealth } from './health-eval.js';
 import { currentKernelThreadId, currentThreadCpuSeconds } from '../metrics/thread-cpu.js';
 import { createModuleServer } from './module-server.js';
-import type { FromWorker, ToWorker, WorkerBootData } from './protocol.js';
+import type { FromWorker, SpareWorkerData, ToWorker, WorkerAssignment, WorkerBootData } from './protocol.js';
 import { resolveDefinition } from './resolve-definition.js';
 
 if (!parentPort) throw new Error('worker-main must run inside a worker thread');
 const port = parentPort;
-const boot = workerData as WorkerBootData;
+const boot: WorkerBootData = isSpare(workerData) ? await assignment() : (workerData as WorkerBootData);
+
+function isSpare(data: unknown): data is SpareWorkerData {
+  return typeof data === 'object' && data !== null && (data as Partial<SpareWorkerData>).spare === true;
+}
+
+/**
+ * A spare (spare-workers.ts) has loaded everything above before it knows its module; it takes the module's
+ * boot data and environment from its first message. The environment is applied before the module is
+ * imported, so the module sees exactly what a worker spawned for it would.
+ */
+function assignment(): Promise<WorkerBootData> {
+  return new Promise((resolve) => {
+    port.once('message', (msg: WorkerAssignment) => {
+      for (const key of Object.keys(process.env)) delete process.env[key];
+      Object.assign(process.env, msg.processEnv);
+      resolve(msg.boot);
+    });
+  });
+}
 const identity = `${boot.bizName}:${boot.bizVersion}`;
 
 // Socket traffic is batched per turn (see channel/port-outbox.ts); control messages go out at once,
