@@ -5,7 +5,8 @@
  * and `/actuator/metrics` (docs/observability.md).
  * @packageDocumentation
  */
-export { createActuator, type Actuator, type ActuatorOptions, type ActuatorLogger, type HealthNode } from './actuator.js';
+export { createActuator, type Actuator, type ActuatorOptions, type ActuatorLogger } from './actuator.js';
+export type { HealthNode } from './health-tree.js';
 export {
   ACTUATOR_CONFIG_KEYS,
   ACTUATOR_CONFIG_PATTERNS,
@@ -13,9 +14,6 @@ export {
   ACTUATOR_PROPERTIES,
   ACTUATOR_PROPERTY_PATTERNS,
   DEFAULT_ACTUATOR_CONFIG,
-  actuatorConfigFromProperties,
-  actuatorKeyOf,
-  resolveActuatorConfig,
   type ActuatorConfig,
   type ActuatorConfigKey,
   type ActuatorKeyDef,
@@ -24,6 +22,7 @@ export {
   type HealthGroupConfig,
   type ShowMode,
 } from './config.js';
+export { actuatorConfigFromProperties, actuatorKeyOf, resolveActuatorConfig } from './resolve-config.js';
 // The declaration form and coercion of configuration keys, shared with the base's loader (config-kit.ts).
 export {
   acceptedForms,
