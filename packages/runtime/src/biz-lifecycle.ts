@@ -266,7 +266,7 @@ export class BizLifecycle {
       rec.serves = info.serves;
       rec.healthIndicators = info.healthIndicators;
     } catch (err) {
-      this.refillSpares();
+      this.p.spares.fillSoon();
       const e = err as Error & { moduleStack?: string };
       this.p.registry.move(rec, 'broken', 'Install Failed', e.moduleStack ?? e.message);
       const logged = { type: e.name, message: e.message, stack: e.moduleStack ?? e.stack };
@@ -287,7 +287,7 @@ export class BizLifecycle {
     this.settleStarted(rec, host, true, '', 'start but is deactivated');
     const started = new Date();
     const cost = Date.now() - t0;
-    this.refillSpares();
+    this.p.spares.fillSoon();
     this.p.log.info({ biz: rec.identity, state: rec.state, costMs: cost }, 'module installed');
     return {
       code: 'SUCCESS',
@@ -295,16 +295,6 @@ export class BizLifecycle {
       biz: snapshot(rec),
       costMs: cost,
     };
-  }
-
-  /**
-   * Tops the spare workers up after an install, on the next turn of the event loop: the install's answer
-   * and the module's first requests go first, and the new thread starts while the base waits for more.
-   */
-  private refillSpares(): void {
-    setImmediate(() => {
-      if (!this.closedFlag) this.p.spares.fill();
-    });
   }
 
   /** Shared by uninstall and shutdown: unroute, drain, stop, terminate, record. Returns the stop error. */

@@ -35,9 +35,6 @@ import type {
   RuntimeEvents,
 } from './types.js';
 
-// The option types also stay importable from here, where they were defined before runtime-options.ts.
-export type { RuntimeLogger, RuntimeOptions, WatchdogOptions } from './runtime-options.js';
-
 /** The biz host. One per base. */
 export class BizRuntime extends EventEmitter<RuntimeEvents> {
   /** Resolved options. */

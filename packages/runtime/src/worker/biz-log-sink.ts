@@ -4,7 +4,7 @@
  * module lines carry the base's fields (`pid`, `name`, `time`) and go wherever the base's lines go, in the
  * base's format (docs/operations.md § Logs).
  */
-import type { RuntimeLogger } from '../biz-runtime.js';
+import type { RuntimeLogger } from '../runtime-options.js';
 import type { BizLogRecord } from './protocol.js';
 
 type LevelMethod = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

@@ -56,6 +56,14 @@ export class SpareWorkers {
     while (!this.closed && this.ready.length < this.options.count) this.ready.push(this.spawn());
   }
 
+  /**
+   * {@link fill} on the next turn of the event loop: called after an install, so that the install's answer
+   * and the module's first requests go first and the new thread starts while the base waits for more.
+   */
+  fillSoon(): void {
+    setImmediate(() => this.fill());
+  }
+
   /** Ends every waiting spare; the pool stays empty from then on. */
   async close(): Promise<void> {
     this.closed = true;
