@@ -4,7 +4,7 @@
  */
 import { BizRuntime } from '@nodeark/runtime';
 import { loadConfig, type LoadConfigInput, type NodearkConfig } from './config/load-config.js';
-import { createLogger, type LogFormat, type NodearkLogger } from './logger.js';
+import { createLogger, type NodearkLogger } from './logger.js';
 import { runtimeOptionsFrom } from './runtime-options.js';
 
 /** Configuration sources and an optional logger. */
@@ -38,9 +38,10 @@ export function assemble(options: AssembleInput): Assembled {
   if (options.argv) input.argv = options.argv;
   if (options.env) input.env = options.env;
   const config = loadConfig(input);
-  // loadConfig has already refused a `logging.format` outside its enum.
-  const format = (config.get('logging.format') ?? 'auto') as LogFormat;
-  const logger = options.logger ?? createLogger({ level: config.get('logging.level.root') ?? 'info', name: 'nodeark', format });
+  // Typed by the declarations: `logging.format` is one of its enum's values, and both keys have defaults.
+  const logger =
+    options.logger ??
+    createLogger({ level: config.get('logging.level.root'), name: 'nodeark', format: config.get('logging.format') });
   return {
     config,
     logger,

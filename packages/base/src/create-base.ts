@@ -105,8 +105,8 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       startedBefore = true;
       const arkletUrl = await services.startArklet();
       const address = await app.listen({
-        port: config.get('server.port')!,
-        host: config.get('server.address')!,
+        port: config.get('server.port'),
+        host: config.get('server.address'),
       });
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       baseLog.info({ url, arkletUrl }, 'base listening');
@@ -117,7 +117,7 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
     close() {
       closing ??= (async () => {
         services.markShuttingDown();
-        const delay = config.get('nodeark.shutdown.readiness-delay') ?? 0;
+        const delay = config.get('nodeark.shutdown.readiness-delay');
         if (delay > 0 && url) await new Promise((r) => setTimeout(r, delay));
         // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server
         // waits for every request in flight, and a module's long poll or live stream would hold it open.

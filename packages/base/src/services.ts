@@ -9,7 +9,6 @@ import {
   actuatorConfigFromProperties,
   actuatorKeyOf,
   createActuator,
-  DEFAULT_ACTUATOR_CONFIG,
   type Actuator,
 } from '@nodeark/actuator';
 import {
@@ -83,7 +82,8 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
   runtime.admit(({ webContextPath }) =>
     pathReservation(webContextPath, {
       app,
-      actuatorBasePath: actuatorConfig.basePath ?? DEFAULT_ACTUATOR_CONFIG.basePath,
+      // The resolved path the actuator's routes use (its default applied, trailing slashes removed).
+      actuatorBasePath: actuator.config.basePath,
       reserved,
     }),
   );

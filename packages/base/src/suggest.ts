@@ -1,32 +1,15 @@
 /**
- * "Did you mean …?" for the `nodeark` CLI and the configuration loader: the closest known option or key to one
- * that was mistyped.
+ * "Did you mean …?" for the `nodeark` CLI: the closest known option to one that was mistyped. The edit
+ * distance is the configuration kit's (`@nodeark/actuator` `config-kit.ts`), the one the configuration
+ * loader's key suggestions use; the preferences below are the CLI's own (short options, prefixes).
  */
+import { editDistance } from '@nodeark/actuator';
 
 /**
- * Edit distance between two strings (optimal string alignment: insertions, deletions, substitutions and
- * transpositions of two adjacent characters each cost 1), so `--prot` is one edit away from `--port`.
+ * Edit distance (optimal string alignment: insertions, deletions, substitutions and transpositions of two
+ * adjacent characters each cost 1), so `--prot` is one edit away from `--port`. Re-exported from the kit.
  */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length === 0) return b.length;
-  if (b.length === 0) return a.length;
-  // Three rows are enough: the transposition looks two rows back.
-  let prev2: number[] = [];
-  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur: number[] = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
-      cur.push(d);
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+export { editDistance };
 
 function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);

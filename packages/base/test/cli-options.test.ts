@@ -16,6 +16,7 @@ import { createBase, type NodearkBase } from 'nodeark';
 import { main } from '../dist/cli/main.js';
 import { parseOptions, extractConfigArgs, OptionError } from '../dist/cli/parse-options.js';
 import { editDistance, suggestOption } from '../dist/suggest.js';
+import { configReference } from '../dist/config/config-reference.js';
 import { latestVersion } from '../dist/cli/commands/arklet.js';
 import { loadRollout, RolloutPackageMissing } from '../dist/cli/commands/rollout.js';
 import { exitQuietlyOnClosedPipe } from '../dist/cli/closed-pipe.js';
@@ -219,6 +220,16 @@ describe('nodeark start', () => {
     const inProcess = await cli('start', '--port=9000');
     expect(inProcess).toMatchObject({ code: 1, stdout: '' });
     expect(inProcess.stderr).toContain('unknown option --port; did you mean --server.port?');
+  });
+
+  it('--help-config lists every key the base composes (base, tunnels, actuator, key families), as the docs do', async () => {
+    const r = await cli('start', '--help-config');
+    expect(r.code).toBe(0);
+    const ref = configReference();
+    for (const row of [...ref.base, ...ref.actuator, ...ref.families]) expect(r.stdout).toContain(`${row.key}\n`);
+    expect(r.stdout).toContain('management.endpoint.health.show-details\n  enum (never | when-authorized | always)');
+    expect(r.stdout).toContain('koupleless.arklet.http.heartbeat.endpoint\n');
+    expect(r.stdout).toContain('env: MANAGEMENT_ENDPOINT_HEALTH_SHOWDETAILS');
   });
 
   it('accepts --key value for configuration keys and logs the ready line through the base logger', async () => {

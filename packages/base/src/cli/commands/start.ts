@@ -3,6 +3,7 @@
  */
 import { createBase } from '../../create-base.js';
 import { ACTUATOR_CONFIG_SCHEMA, CONFIG_KEY_PATTERNS, CONFIG_SCHEMA } from '../../config/config-schema.js';
+import { renderConfigHelp } from '../../config/config-reference.js';
 import type { CliCommand } from '../command.js';
 import { extractConfigArgs, OptionError, parseOptions, unknownOptionMessage, type OptionDefs } from '../parse-options.js';
 
@@ -61,7 +62,8 @@ in-flight requests drain, modules stop in reverse priority, then the process exi
 
 Options:
   --config <file>   a JSON configuration file (nested or dotted keys)
-  --help-config     list every configuration key with its default and environment name
+  --help-config     list every configuration key (base, tunnels, actuator) with its kind, default and
+                    environment name
   -h, --help        show this help
 `,
   async run(argv, io) {
@@ -74,10 +76,8 @@ Options:
       return 1;
     }
     if (parsed.helpConfig) {
-      for (const [key, def] of Object.entries(CONFIG_SCHEMA)) {
-        const env = key.replace(/\./g, '_').replace(/-/g, '').toUpperCase();
-        io.stdout.write(`${key}\n  default: ${JSON.stringify(def.default)}  env: ${env}\n  ${def.description}\n`);
-      }
+      // The same rows docs/configuration.md is generated from: the base's, the tunnels' and the actuator's keys.
+      io.stdout.write(renderConfigHelp());
       return 0;
     }
     let base;
@@ -99,7 +99,7 @@ Options:
       await base.close().catch(() => {});
       return 1;
     }
-    const timeoutMs = base.config.get('nodeark.shutdown.timeout') ?? 30_000;
+    const timeoutMs = base.config.get('nodeark.shutdown.timeout');
     return new Promise<number>((resolve) => {
       let stopping = false;
       const stop = (signal: string): void => {
