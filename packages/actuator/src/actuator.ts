@@ -8,7 +8,7 @@
  * (docs/observability.md).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { BizRuntime } from '@nodeark/runtime';
+import type { BizRuntime, LevelLogger } from '@nodeark/runtime';
 import type { HealthResult } from '@nodeark/biz';
 import { BizAggregate } from './aggregate.js';
 import type { ActuatorAuthorizer } from './auth.js';
@@ -30,11 +30,8 @@ import { resolveActuatorConfig } from './resolve-config.js';
 import { actuatorRoutes } from './routes.js';
 import { trackModules } from './track-modules.js';
 
-/** Minimal logger (pino-compatible subset). */
-export interface ActuatorLogger {
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** Minimal logger (pino-compatible subset): the two levels of `@nodeark/runtime`'s `LevelLogger` it uses. */
+export type ActuatorLogger = Pick<LevelLogger, 'warn' | 'error'>;
 
 /** Options of {@link createActuator}. */
 export interface ActuatorOptions {

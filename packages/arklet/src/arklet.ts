@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { TSchema } from '@sinclair/typebox';
-import type { BizRuntime, BizTransitionEvent } from '@nodeark/runtime';
+import { silentLogger, type BizRuntime, type BizTransitionEvent } from '@nodeark/runtime';
 import { defaultBaseIdentity } from './base-identity.js';
 import { CommandRegistry, type AnyObjectSchema, type CommandDefinition } from './command-registry.js';
 import { batchInstallBizCommand } from './commands/batch-install-biz.js';
@@ -89,7 +89,6 @@ export interface Arklet {
 /** This package's version: the `info.version` of the OpenAPI document. */
 const ARKLET_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-const silentLogger: ArkletLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** Creates the Arklet and starts its HTTP tunnel. */
 export async function createArklet(options: ArkletOptions): Promise<Arklet> {

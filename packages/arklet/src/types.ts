@@ -15,7 +15,7 @@ import type {
   CommandModel,
   ProcessRecord,
 } from '@nodeark/client';
-import type { BizState, BizStateReason } from '@nodeark/runtime';
+import type { BizState, BizStateReason, LevelLogger } from '@nodeark/runtime';
 
 /**
  * The HTTP envelope and its `code` (docs/reference/arklet-protocol.md § Envelope): `baseIdentity` is present
@@ -99,10 +99,5 @@ export interface MasterBizInfo {
 /** A custom health indicator: its map appears in `healthData` under its id. */
 export type HealthIndicatorFn = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
-/** A pino-compatible logger (the subset the Arklet uses). */
-export interface ArkletLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+/** A pino-compatible logger (the subset the Arklet uses): `@nodeark/runtime`'s `LevelLogger`. */
+export type ArkletLogger = LevelLogger;

@@ -14,6 +14,7 @@ export {
   type WatchdogAction,
   type WatchdogOptions,
 } from './runtime-options.js';
+export { silentLogger, type LevelLogger } from './logger.js';
 export * from './types.js';
 export * from './errors.js';
 export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';

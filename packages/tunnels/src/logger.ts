@@ -1,13 +1,11 @@
-/** A pino-compatible logger (the subset the tunnels use). */
-export interface TunnelLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+/** The tunnels' logger type and default, and how they log an error. */
+import type { LevelLogger } from '@nodeark/runtime';
 
-/** The default: logs nothing. */
-export const silentLogger: TunnelLogger = { info() {}, warn() {}, error() {}, debug() {} };
+/** A pino-compatible logger (the subset the tunnels use): `@nodeark/runtime`'s `LevelLogger`. */
+export type TunnelLogger = LevelLogger;
+
+/** The default: logs nothing (`@nodeark/runtime`'s). */
+export { silentLogger } from '@nodeark/runtime';
 
 /** `err` as a short loggable object. */
 export function errInfo(err: unknown): { message: string; code?: string } {
