@@ -27,7 +27,8 @@ await mkdir(workerDir, { recursive: true });
 const base = await startBase({
   kind: 'runtime',
   execArgv: ['--cpu-prof', `--cpu-prof-dir=${baseDir}`],
-  runtimeOptions: { workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${workerDir}`] },
+  // No spare worker: it would be profiled too, as a worker that never serves.
+  runtimeOptions: { spareWorkers: 0, workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${workerDir}`] },
   direct: [
     { prefix: 'direct-fetch', dir: FETCH_HELLO, kind: 'fetch' },
     { prefix: 'direct-node', dir: NODE_HELLO, kind: 'node' },
