@@ -1,9 +1,13 @@
 /**
  * The client's error registry. Every error the client throws carries a stable `code`
- * (`NODEARK_ERR_CLIENT_<WHAT>`); match on `err.code`, never on the message. This package does not depend
- * on the runtime, so it has its own tiny `createError` (same shape as the runtime's).
+ * (`NODEARK_ERR_CLIENT_<WHAT>`); match on `err.code`, never on the message. The factory is the one every
+ * nodeark package uses (`@nodeark/biz/internal/coded-error`, a file with no dependencies), re-exported here
+ * for packages built on the client (`@nodeark/rollout`) so they keep their own registry without another
+ * dependency.
  */
-import { format } from 'node:util';
+import { createCodedError } from '@nodeark/biz/internal/coded-error';
+
+export { createCodedError };
 
 /** The shape of every client error. */
 export interface ArkletClientError extends Error {
@@ -20,35 +24,6 @@ export interface ClientErrorConstructor {
   new (...args: unknown[]): ArkletClientError;
   (...args: unknown[]): ArkletClientError;
   readonly code: string;
-}
-
-/**
- * Defines an error class-like factory with a stable code, a printf-style template and an error `name`.
- * Shared by the client and packages built on it (`@nodeark/rollout`), so each keeps its own registry
- * without repeating the factory.
- */
-export function createCodedError<E extends Error & { readonly code: string }>(
-  name: string,
-  code: string,
-  template: string,
-): { new (...args: unknown[]): E; (...args: unknown[]): E; readonly code: string } {
-  function CodedErrorImpl(...args: unknown[]): E {
-    let cause: unknown;
-    const last = args[args.length - 1];
-    if (last !== null && typeof last === 'object' && 'cause' in last && Object.keys(last).length === 1) {
-      cause = (last as { cause: unknown }).cause;
-      args = args.slice(0, -1);
-    }
-    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & {
-      code: string;
-    };
-    err.name = name;
-    err.code = code;
-    Error.captureStackTrace?.(err, CodedErrorImpl);
-    return err as unknown as E;
-  }
-  Object.defineProperty(CodedErrorImpl, 'code', { value: code });
-  return CodedErrorImpl as unknown as { new (...args: unknown[]): E; (...args: unknown[]): E; readonly code: string };
 }
 
 /** Defines a client error with a stable code and a printf-style message template. */

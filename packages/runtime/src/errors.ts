@@ -3,11 +3,15 @@
  * (`NODEARK_ERR_<AREA>_<WHAT>`) and the HTTP status it maps to, declared here at the definition
  * (fastify's `createError` pattern). Match on `err.code`, never `instanceof`: errors lose their class
  * when they cross a worker boundary (docs/security.md). Documented in `docs/errors.md`.
+ *
+ * {@link createError} is the factory the server-side registries (actuator, Arklet, tunnels, base) import;
+ * it is the one coded-error implementation shared with the client (`@nodeark/biz/internal/coded-error`),
+ * fixed to the name `NodearkError` and a status that defaults to 500.
  */
-import { format } from 'node:util';
+import { createCodedError, type CodedError } from '@nodeark/biz/internal/coded-error';
 
 /** The shape every nodeark error has, whether it was created here or rebuilt after crossing a port. */
-export interface NodearkError extends Error {
+export interface NodearkError extends CodedError {
   /** Stable code, `NODEARK_ERR_<AREA>_<WHAT>`. */
   readonly code: string;
   /** HTTP status this error maps to where it reaches an HTTP edge. */
@@ -27,26 +31,7 @@ export interface NodearkErrorConstructor {
  * A trailing `{ cause }` object argument becomes the error's `cause`.
  */
 export function createError(code: string, template: string, statusCode = 500): NodearkErrorConstructor {
-  function NodearkErrorImpl(this: unknown, ...args: unknown[]): NodearkError {
-    let cause: unknown;
-    const last = args[args.length - 1];
-    if (last !== null && typeof last === 'object' && 'cause' in last && Object.keys(last).length === 1) {
-      cause = (last as { cause: unknown }).cause;
-      args = args.slice(0, -1);
-    }
-    const err = new Error(format(template, ...args), cause === undefined ? undefined : { cause }) as Error & {
-      code: string;
-      statusCode: number;
-    };
-    err.name = 'NodearkError';
-    err.code = code;
-    err.statusCode = statusCode;
-    Error.captureStackTrace?.(err, NodearkErrorImpl);
-    return err;
-  }
-  Object.defineProperty(NodearkErrorImpl, 'code', { value: code });
-  Object.defineProperty(NodearkErrorImpl, 'statusCode', { value: statusCode });
-  return NodearkErrorImpl as unknown as NodearkErrorConstructor;
+  return createCodedError<NodearkError>('NodearkError', code, template, statusCode) as NodearkErrorConstructor;
 }
 
 /** True when `err` is an object with the given nodeark `code`. */
