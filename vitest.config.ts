@@ -27,10 +27,9 @@ export default defineConfig({
     // console's browser script, declaration files, test fixtures, examples and bench.
     //
     // The thresholds sit just below what the whole suite measured when the gate was added (Node 20:
-    // lines 87.3 %, statements 83.9 %, functions 81.3 %, branches 74.7 %; the worker side 37 % of lines and
-    // `@nodeark/biz` 0 %, both for the reason above). The slack absorbs timing-dependent branches (retries,
-    // races a test may or may not hit). Raise them when coverage rises; never lower them to let a change
-    // through.
+    // lines 90.0 %, statements 86.7 %, functions 84.5 %, branches 77.6 %; the worker side 37 % of lines, for
+    // the reason above). The slack absorbs timing-dependent branches (retries, races a test may or may not
+    // hit). Raise them when coverage rises; never lower them to let a change through.
     coverage: {
       provider: 'v8',
       include: ['packages/*/dist/**/*.js', 'packages/*/src/**/*.ts'],
@@ -49,10 +48,10 @@ export default defineConfig({
       // A failing test should still show the figures (and the threshold check) rather than hide them.
       reportOnFailure: true,
       thresholds: {
-        lines: 86,
-        functions: 80,
-        branches: 73,
-        statements: 82,
+        lines: 89,
+        functions: 83,
+        branches: 76,
+        statements: 85,
       },
     },
   },
