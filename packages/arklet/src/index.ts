@@ -12,13 +12,13 @@ export {
   type CommandDefinition,
   type CommandRegistryOptions,
 } from './command-registry.js';
-export { BizOpsCoordinator, conflictMessage, lockKey, type LockAttempt } from './coordinator.js';
+// The lock key and conflict text, the envelope builders, the wire JSON builders and port selection are
+// internal: the server uses them and users see their results on the wire (docs/arklet-api.md).
+export { BizOpsCoordinator, type LockAttempt } from './coordinator.js';
 export { OpRecord, OpRecordStore, type OpRecordLimits } from './op-records.js';
-export { validationError, isBlank } from './input-validation.js';
-export { internalErrorResponse, notFoundResponse, outputResponse } from './envelope.js';
-export { displayBizUrl, bizInfoJson, bizModelJson, bizHealthMetaJson, masterBizHealthMetaJson, stateRecordJson } from './biz-json.js';
+export { validationError } from './input-validation.js';
 export { defaultBaseIdentity } from './base-identity.js';
-export { DEFAULT_ARKLET_PORT, PORT_SELECT_SIZE, selectPort } from './port-select.js';
+export { DEFAULT_ARKLET_PORT } from './port-select.js';
 export { BODY_LIMIT, NON_POST_MESSAGE } from './http-server.js';
 export { memoryCapacity } from './health/jvm-indicator.js';
 // The input schemas are in `@nodeark/arklet/schemas`, loaded on demand (TypeBox is large).

@@ -6,7 +6,6 @@
  */
 export {
   startHeartbeat,
-  checkEndpoint,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   type HeartbeatOptions,
   type HeartbeatTunnel,
@@ -16,16 +15,14 @@ export {
 } from './heartbeat.js';
 export { startMqttTunnel, type MqttTunnel, type MqttTunnelStats } from './mqtt-tunnel.js';
 export { DEFAULT_MQTT_HEARTBEAT_INTERVAL_MS, type MqttTunnelOptions } from './mqtt-options.js';
-export { simpleBizInfo, toOutput, javaEnumNames, REASON_ENUM_NAMES, type MqttOutput, type SimpleBizInfo } from './mqtt-wire.js';
+// The MQTT wire builders (toOutput, simpleBizInfo, the Java enum names) and the identity probes are internal:
+// their results are what the tunnels publish (docs/reference/module-controller.md).
+export type { SimpleBizInfo } from './mqtt-wire.js';
 export {
   baseStatus,
   baseMetadata,
   resolveBaseInfo,
   dnsSafeIdentity,
-  isDnsSafeIdentity,
-  detectLocalIP,
-  detectLocalHostName,
-  mqttEnvelope,
   DEFAULT_BASE_NAME,
   DEFAULT_BASE_VERSION,
   DEFAULT_CLUSTER_NAME,
@@ -36,7 +33,6 @@ export {
   type BaseInfoOptions,
   type BaseStatusInput,
   type ResolvedBaseInfo,
-  type MqttEnvelope,
 } from './base-status.js';
 export {
   TUNNEL_CONFIG_KEYS,
