@@ -23,8 +23,8 @@ export {
   type ConfigKeyDef,
   type ConfigPatternDef,
 } from './config/config-schema.js';
-// Static deployment and the install replay run inside createBase() (configured by nodeark.static-dir and the
-// replay keys, docs/configuration.md); they are not called directly.
+// Static deployment and the install replay run inside createBase() (configured by
+// com.alipay.sofa.ark.static.biz.dir and nodeark.replay.*, docs/configuration.md); they are not called directly.
 export * from './errors.js';
 export { BizRuntime } from '@nodeark/runtime';
 export type { BizSnapshot, BizState, InstallRequest, OperationResult } from '@nodeark/runtime';
