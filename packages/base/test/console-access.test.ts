@@ -94,7 +94,8 @@ describe('with the Arklet token', () => {
 
   it('serves the page to anyone, and its data only with the token', async () => {
     expect((await fetch(`${url}/nodeark/console/`)).status).toBe(200);
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abc' }, { authorization: TOKEN }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-0123456789abc' }, { authorization: TOKEN }];
+    for (const headers of attempts) {
       const res = await fetch(`${url}/nodeark/console/api/state`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);

@@ -76,8 +76,11 @@ async function expectTable(expected: Record<string, string>): Promise<void> {
 
 /** Runs a console action and returns the answer the page shows (summary, verbatim body). */
 async function answerAfter(action: () => Promise<void>): Promise<{ summary: string; body: string }> {
+  // Runs in the page: the test program has no DOM types, so the page's globalThis is typed by hand.
   await page.evaluate(() => {
-    document.getElementById('answer-summary')!.textContent = '';
+    const doc = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } | null } })
+      .document;
+    doc.getElementById('answer-summary')!.textContent = '';
   });
   await action();
   const summary = page.locator('#answer-summary');
