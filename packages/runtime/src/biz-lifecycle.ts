@@ -235,12 +235,9 @@ export class BizLifecycle {
     this.p.meters.restarted(rec.identity);
     if (wasActivated) this.p.router.starting(rec);
     await old?.terminate();
-    const host = spawnHost(rec, this.p.options, this.p.meters);
-    rec.host = host;
+    let host: WorkerHost;
     try {
-      const info = await host.start();
-      rec.serves = info.serves;
-      rec.healthIndicators = info.healthIndicators;
+      host = await this.launch(rec, undefined);
     } catch (err) {
       rec.host = undefined;
       this.p.router.unroute(rec);
@@ -258,13 +255,20 @@ export class BizLifecycle {
     this.settleStarted(rec, host, wasActivated, 'restarted by the watchdog', 'restarted by the watchdog');
   }
 
-  private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
-    const host = spawnHost(rec, this.p.options, this.p.meters, this.p.spares);
+  /** Spawns (or takes a spare for) and starts the record's worker; a start error is thrown as is. */
+  private async launch(rec: BizRecord, spares: SpareWorkers | undefined): Promise<WorkerHost> {
+    const host = spawnHost(rec, this.p.options, this.p.meters, spares);
     rec.host = host;
+    const info = await host.start();
+    rec.serves = info.serves;
+    rec.healthIndicators = info.healthIndicators;
+    return host;
+  }
+
+  private async startBiz(rec: BizRecord, t0: number): Promise<OperationResult> {
+    let host: WorkerHost;
     try {
-      const info = await host.start();
-      rec.serves = info.serves;
-      rec.healthIndicators = info.healthIndicators;
+      host = await this.launch(rec, this.p.spares);
     } catch (err) {
       this.p.spares.fillSoon();
       const e = err as Error & { moduleStack?: string };
