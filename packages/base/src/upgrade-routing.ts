@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERR_ROUTE_NOT_FOUND, sendRawEdgeError, type BizRuntime } from '@nodeark/runtime';
+import { ERR_ROUTE_NOT_FOUND, type BizRuntime } from '@nodeark/runtime';
+import { sendRawEdgeError } from '@nodeark/runtime/internal/edge-errors';
 
 /** Adds nodeark's `'upgrade'` listener to `server`. */
 export function routeUpgrades(server: Server, runtime: BizRuntime): void {

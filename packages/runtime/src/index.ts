@@ -17,7 +17,7 @@ export {
 export { silentLogger, type LevelLogger } from './logger.js';
 export * from './types.js';
 export * from './errors.js';
-export { assertBizName, assertBizVersion, bizIdentity, normalizeWebContextPath, unscopedName } from './identity.js';
+export { assertBizName, assertBizVersion, normalizeWebContextPath } from './identity.js';
 export { compareBizVersions } from './versions.js';
 export {
   stageBundle,
@@ -35,13 +35,11 @@ export {
   type PackOptions,
   type PackResult,
 } from './bundle/index.js';
-export { aggregateStatus } from './worker/health-eval.js';
-export { sendEdgeError } from './http/edge-errors.js';
-export { sendRawEdgeError } from './http/raw-response.js';
-export { LATENCY_BUCKETS_SECONDS } from './metrics/histogram.js';
+// Internal: the identity key and package-name helpers, the module-health aggregation, the error transport
+// between a worker and the base, the edge-error writers and the metrics constants are used inside the runtime;
+// users see their results (edge answers: docs/errors.md, module health: docs/health.md, metrics:
+// docs/observability.md). The base writes the raw edge error through `@nodeark/runtime/internal/edge-errors`.
 export {
-  METRICS_HTTP_METHODS,
-  WORKER_STATS_INTERVAL_MS,
   type HttpOutcome,
   type MetricsHttpMethod,
   type ModuleMetricsSnapshot,

@@ -5,7 +5,7 @@
  */
 import type { HealthResult } from '@nodeark/biz';
 import type { SocketMessage } from '../channel/messages.js';
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from './serialized-error.js';
 import type { BizHealth, BizServeKind } from '../types.js';
 
 /** Static data handed to a worker at spawn (`workerData`). */

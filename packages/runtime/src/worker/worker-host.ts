@@ -10,12 +10,13 @@ import type { Duplex } from 'node:stream';
 import { isSocketMessage } from '../channel/messages.js';
 import { PortOutbox } from '../channel/port-outbox.js';
 import { SocketLink } from '../channel/socket-link.js';
-import { deserializeError, ERR_BIZ_START_FAILED } from '../errors.js';
+import { ERR_BIZ_START_FAILED } from '../errors.js';
 import { ModuleProxy } from '../http/module-proxy.js';
 import { WORKER_STATS_INTERVAL_MS, type ModuleMeter, type WorkerHeapStats } from '../metrics/module-metrics.js';
 import { kernelThreadCpuSeconds } from '../metrics/thread-cpu.js';
 import type { BizHealth, BizServeKind } from '../types.js';
 import type { BizLogRecord, FromWorker, ToWorker, WorkerAssignment, WorkerBootData } from './protocol.js';
+import { deserializeError } from './serialized-error.js';
 import { WORKER_MAIN } from './spare-workers.js';
 
 

@@ -13,7 +13,7 @@ import type { BizContext, BizDefinition } from '@nodeark/biz';
 import { PortOutbox } from '../channel/port-outbox.js';
 import { isSocketMessage } from '../channel/messages.js';
 import { SocketLink } from '../channel/socket-link.js';
-import { serializeError } from '../errors.js';
+import { serializeError } from './serialized-error.js';
 import { createBizLogger } from './biz-logger.js';
 import { installChildProcessGuard } from './child-process-guard.js';
 import { tagConsole } from './console-tag.js';
