@@ -369,9 +369,6 @@ export const ACTUATOR_PROPERTIES: readonly ActuatorPropertyDef[] = Object.entrie
   ([key, def]) => ({ key, ...def }),
 );
 
-/** The property families ({@link ACTUATOR_CONFIG_PATTERNS}), under their older name. */
-export const ACTUATOR_PROPERTY_PATTERNS = ACTUATOR_CONFIG_PATTERNS;
-
 /** Key prefixes this package owns: an unknown key under one of them is an error. */
 export const ACTUATOR_OWNED_PREFIXES = [
   'management.endpoint.health.',

@@ -10,9 +10,7 @@ export type { HealthNode } from './health-tree.js';
 export {
   ACTUATOR_CONFIG_KEYS,
   ACTUATOR_CONFIG_PATTERNS,
-  ACTUATOR_OWNED_PREFIXES,
   ACTUATOR_PROPERTIES,
-  ACTUATOR_PROPERTY_PATTERNS,
   DEFAULT_ACTUATOR_CONFIG,
   type ActuatorConfig,
   type ActuatorConfigKey,
@@ -25,8 +23,6 @@ export {
 export { actuatorConfigFromProperties, actuatorKeyOf, resolveActuatorConfig } from './resolve-config.js';
 // The declaration form and coercion of configuration keys, shared with the base's loader (config-kit.ts).
 export {
-  acceptedForms,
-  closest,
   closestKey,
   coerceConfigValue,
   createConfigCatalog,
@@ -47,6 +43,10 @@ export type { ActuatorAuthorizer, ActuatorPrincipal } from './auth.js';
 export type { BaseHealthIndicator } from './indicators.js';
 export type { BizInfoItem, PluginInfoItem, PluginRegistration } from './info.js';
 export type { LivenessState, ReadinessState } from './lifecycle.js';
-export { StatusAggregator, HttpCodeStatusMapper, uniformCode } from './status.js';
+// Internal, acting inside the exported functions: the status-code normalisation (`uniformCode`), the
+// accepted-forms text of a refusal (`acceptedForms`, in describeRefusal's message, docs/configuration.md), the
+// nearest-candidate search behind closestKey (`closest`) and the key prefixes the actuator owns (an unknown key
+// under one is refused, docs/health.md).
+export { StatusAggregator, HttpCodeStatusMapper } from './status.js';
 export { negotiate, V2 as ACTUATOR_V2_JSON, V3 as ACTUATOR_V3_JSON } from './negotiate.js';
 export * from './errors.js';
