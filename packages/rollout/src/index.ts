@@ -15,21 +15,18 @@ export * from './errors.js';
 export type * from './types.js';
 export {
   ACCEPTED_API_VERSIONS,
-  normaliseSchedulingPolicy,
-  normaliseUpgradePolicy,
   parseModuleDeployment,
   resolveModuleUrl,
   type ParseOptions,
 } from './module-deployment.js';
 export { MAX_MODULE_COUNT_LABELS, checkFleetMatches, parseFleet } from './fleet.js';
-export { parseText } from './document-text.js';
 export { editModuleDeploymentFile, loadFleet, loadModuleDeployment, type ModuleDeploymentEdits } from './document-files.js';
-export { computeBatches, realBatchCount, type BatchInput } from './batches.js';
+export { computeBatches, type BatchInput } from './batches.js';
 export { compareModuleVersions, rollbackTarget, versionChange } from './versions.js';
 export { planRollout, releaseKey, type PlanInput } from './planner.js';
 export { matchesSelector, moduleCount, rankForPlacement, rankForRemoval } from './placement.js';
 export { applyAction, simulateRollout, type PredictedBatch, type Simulation } from './simulate.js';
-export { FleetClients, observeBase, observeFleet, toObservedBiz, type ObserveOptions } from './observe.js';
+export { FleetClients, observeBase, observeFleet, type ObserveOptions } from './observe.js';
 export {
   defaultStatePath,
   emptyState,
@@ -51,3 +48,7 @@ export type {
   RolloutOptions,
   RolloutResult,
 } from './rollout-options.js';
+// Internal, acting inside the exported functions: the YAML/JSON text parser (`parseText`, behind the parse and
+// load functions), the policy-spelling normalisers (`normalise*`, behind parseModuleDeployment), v1's
+// per-delta batch count (`realBatchCount`, behind computeBatches) and the queryAllBiz-to-observation mapping
+// (`toObservedBiz`, behind observeFleet). Their rules are in docs/rollouts.md.
