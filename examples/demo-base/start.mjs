@@ -14,6 +14,8 @@ const base = await createBase({
     'management.endpoints.web.exposure.include': 'health,info',
     'management.endpoint.health.show-details': 'always',
     'management.endpoint.health.probes.enabled': 'true',
+    // The web console (docs/console.md): loopback clients only, as no Arklet token is set.
+    'nodeark.console.enabled': true,
   },
   argv: process.argv.slice(2),
 });
@@ -28,6 +30,7 @@ const { url, arkletUrl } = await base.listen();
 console.error(`demo base ready: ${url}  (Arklet API: ${arkletUrl ?? 'disabled'})`);
 console.error(`try: curl ${url}/hello/   curl ${url}/node/   curl ${url}/actuator/health`);
 console.error(`     curl -L ${url}/express/   curl ${url}/nest/greetings   curl -N ${url}/chat/feed   (chat page: ${url}/chat/)`);
+console.error(`console: ${url}/nodeark/console/  (from this machine)`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
