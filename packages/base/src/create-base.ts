@@ -112,6 +112,8 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
       baseLog.info({ url, arkletUrl }, 'base listening');
       services.markStarted();
       replay = await runStartup(runtime, config, baseLog, services);
+      // Ready: load the install path now, while nothing waits for it (it is not loaded at start).
+      void runtime.warmUp();
       return { url, arkletUrl };
     },
     close() {

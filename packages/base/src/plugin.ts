@@ -73,6 +73,8 @@ const plugin: FastifyPluginAsync<NodearkPluginOptions> = async (app: FastifyInst
     } catch (err) {
       baseLog.error({ err: (err as Error).message }, 'base startup failed');
     }
+    // Ready: load the install path now, while nothing waits for it (it is not loaded at start).
+    void runtime.warmUp();
   });
   // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server waits
   // for every request in flight, and a module's long poll or live stream would otherwise hold it open.

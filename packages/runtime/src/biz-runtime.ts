@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { StagedBundle } from './bundle/index.js';
+import { preloadBundleStage, type StagedBundle } from './bundle/index.js';
 import { BizLifecycle } from './biz-lifecycle.js';
 import { SpareWorkers } from './worker/spare-workers.js';
 import { snapshot } from './biz-record.js';
@@ -176,6 +176,15 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    */
   get spareWorkers(): number {
     return this.spares.size;
+  }
+
+  /**
+   * Loads the code the first install needs (the bundle stage: archive readers, the extractor, the downloader)
+   * ahead of that install, so that neither start-up nor the first install waits for it (docs/benchmarks.md
+   * § 13). The base calls it once it is ready; calling it again is free. Never rejects.
+   */
+  warmUp(): Promise<void> {
+    return preloadBundleStage();
   }
 
   /** True once {@link close} has begun. */

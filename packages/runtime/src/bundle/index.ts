@@ -5,6 +5,9 @@
  */
 export { type BundleLimits, DEFAULT_BUNDLE_LIMITS } from './limits.js';
 export { type DownloadOptions, DEFAULT_DOWNLOAD_OPTIONS } from './download.js';
-export { type StageOptions, type StagedBundle, stageBundle } from './stage-bundle.js';
+// stageBundle and packBundle load their modules on first call (lazy-stage.ts): a base loads none of the
+// readers and writers before its first install.
+export type { StageOptions, StagedBundle } from './stage-bundle.js';
+export { packBundle, preloadBundleStage, stageBundle } from './lazy-stage.js';
 export { type BizManifestInfo, type BizRequirement, type BizRequirementField, readBizManifest } from './manifest.js';
-export { type PackOptions, type PackResult, packBundle } from './pack.js';
+export type { PackOptions, PackResult } from './pack.js';
