@@ -11,12 +11,8 @@ import {
   createActuator,
   type Actuator,
 } from '@nodeark/actuator';
-import {
-  heartbeatOptionsFromConfig,
-  mqttOptionsFromConfig,
-  startHeartbeat,
-  startMqttTunnel,
-} from '@nodeark/tunnels';
+// Only the tunnels' configuration at start; the tunnels themselves load when one is configured.
+import { heartbeatOptionsFromConfig, mqttOptionsFromConfig } from '@nodeark/tunnels/config';
 import { CONFIG_SCHEMA, type ConfigKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
@@ -128,9 +124,12 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
       const get = (key: string): unknown => config.get(key as ConfigKey);
       const wiring = { arklet, logger: logger.child({ component: 'tunnel' }) };
       const heartbeat = heartbeatOptionsFromConfig(get, wiring);
-      if (heartbeat) tunnels.push(startHeartbeat(heartbeat));
       const mqtt = mqttOptionsFromConfig(get, wiring);
-      if (mqtt) tunnels.push(startMqttTunnel(mqtt));
+      if (heartbeat || mqtt) {
+        const { startHeartbeat, startMqttTunnel } = await import('@nodeark/tunnels');
+        if (heartbeat) tunnels.push(startHeartbeat(heartbeat));
+        if (mqtt) tunnels.push(startMqttTunnel(mqtt));
+      }
       return arklet.url;
     },
     markStarted() {

@@ -16,7 +16,7 @@ import {
   type ConfigPatternDef,
 } from '@nodeark/actuator';
 import { RUNTIME_DEFAULTS } from '@nodeark/runtime';
-import { TUNNEL_CONFIG_KEYS } from '@nodeark/tunnels';
+import { TUNNEL_CONFIG_KEYS } from '@nodeark/tunnels/config';
 
 export type { ConfigKeyDef, ConfigKind, ConfigPatternDef } from '@nodeark/actuator';
 
