@@ -309,18 +309,12 @@ describe('watchdog restarts', () => {
   it('counts a watchdog restart of a stuck worker', async () => {
     const other = await createBase({
       env: {},
-      config: {
-        'server.port': 0,
-        'server.address': '127.0.0.1',
-        'koupleless.arklet.http.port': 0,
-        'koupleless.arklet.http.address': '127.0.0.1',
-        'nodeark.store.dir': join(tmp, 'store-3'),
-        'logging.level.root': 'silent',
+      config: loopbackConfig(join(tmp, 'restarts'), {
         'management.endpoints.web.exposure.include': 'prometheus',
         'nodeark.watchdog.interval': 100,
         'nodeark.watchdog.max-unhealthy-checks': 3,
         'nodeark.watchdog.action': 'restart',
-      },
+      }),
     });
     try {
       const { url: u } = await other.listen();
@@ -346,17 +340,7 @@ describe('watchdog restarts', () => {
 
 describe('exposure', () => {
   it('keeps both endpoints off unless management.endpoints.web.exposure.include lists them (default: health only)', async () => {
-    const other = await createBase({
-      env: {},
-      config: {
-        'server.port': 0,
-        'server.address': '127.0.0.1',
-        'koupleless.arklet.http.port': 0,
-        'koupleless.arklet.http.address': '127.0.0.1',
-        'nodeark.store.dir': join(tmp, 'store-2'),
-        'logging.level.root': 'silent',
-      },
-    });
+    const other = await createBase({ env: {}, config: loopbackConfig(join(tmp, 'exposure')) });
     try {
       const { url: u } = await other.listen();
       expect((await fetch(`${u}/actuator/health`)).status).toBe(200);

@@ -16,13 +16,13 @@ import { accessSync, constants, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { chmod, link, lstat, lutimes, mkdir, mkdtemp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat } from '../dist/bundle/detect-format.js';
 import { packBundle } from '../dist/bundle/index.js';
 import type { BundleLimits } from '../dist/bundle/limits.js';
 import { unpackArchive } from '../dist/bundle/stage-bundle.js';
-import { hasCommand, paxEntry, tarEntry, type Workspace, workspace } from './fixtures/bundles/craft.js';
+import { hasCommand, paxEntry, tarEntry, type Workspace, workspace, zipRecord } from './fixtures/bundles/craft.js';
 
 const DEFAULT_SEED = 0x6e6f6465; // "node"
 const SEED = envInt('NODEARK_FUZZ_SEED') ?? DEFAULT_SEED;
@@ -302,31 +302,9 @@ function buildZip(recs: readonly ZipRec[], opts: { declaredCount?: number } = {}
   return Buffer.concat([...parts, cd, end]);
 }
 
-/** A new zip entry (unix "made by", so the mode's type bits count). */
+/** A new zip entry (craft.ts's record; its offset is written when the archive is laid out). */
 function zipRec(name: Buffer, data: Buffer, unixMode: number, method: 0 | 8): ZipRec {
-  const comp = method === 8 ? deflateRawSync(data) : data;
-  const crc = crc32(data);
-  const lh = Buffer.alloc(30);
-  lh.writeUInt32LE(0x04034b50, 0);
-  lh.writeUInt16LE(20, 4);
-  lh.writeUInt16LE(0x0800, 6);
-  lh.writeUInt16LE(method, 8);
-  lh.writeUInt32LE(crc, 14);
-  lh.writeUInt32LE(comp.length, 18);
-  lh.writeUInt32LE(data.length, 22);
-  lh.writeUInt16LE(name.length, 26);
-  const ch = Buffer.alloc(46);
-  ch.writeUInt32LE(0x02014b50, 0);
-  ch.writeUInt16LE((3 << 8) | 30, 4);
-  ch.writeUInt16LE(20, 6);
-  ch.writeUInt16LE(0x0800, 8);
-  ch.writeUInt16LE(method, 10);
-  ch.writeUInt32LE(crc, 16);
-  ch.writeUInt32LE(comp.length, 20);
-  ch.writeUInt32LE(data.length, 24);
-  ch.writeUInt16LE(name.length, 28);
-  ch.writeUInt32LE((unixMode << 16) >>> 0, 38);
-  return { local: Buffer.concat([lh, name, comp]), central: Buffer.concat([ch, name]) };
+  return zipRecord({ name, data, unixMode, method });
 }
 
 /** Renames a record in its central record and (unless `centralOnly`) its local header. */
