@@ -8,10 +8,12 @@
 // copy: `cp "$(command -v node)" /tmp/node-copy && NODEBIN=/tmp/node-copy node bench/probes/ready-cli.mjs`.
 // Alternate two builds to compare them in one run (docs/benchmarks.md § 13).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cpuOf, pssOf } from '../lib/proc.mjs';
 
 const bin = resolve(process.argv[2] ?? 'packages/base/bin/nodeark.js');
 const nodeFlags = process.argv.slice(3);
@@ -53,17 +55,18 @@ try {
   for (;;) {
     const arklet = await call(arkletPort, '/health', 'POST', '{}');
     if (arklet.status === 200 && arklet.text.includes('"SUCCESS"') && (await call(port, '/actuator/health')).status === 200) break;
+    if (child.exitCode !== null) throw new Error(`the base exited with code ${child.exitCode} before it was ready`);
     if (performance.now() - t0 > 30_000) throw new Error('the base was not ready within 30 s');
     await new Promise((r) => setTimeout(r, 5));
   }
   const readyMs = performance.now() - t0;
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime, in clock ticks of 10 ms (USER_HZ = 100 on Linux).
-  const cpuMs = (Number(stat[11]) + Number(stat[12])) * 10;
-  const pss = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const cpuMs = Math.round(cpuOf(child.pid).processMs);
+  const pss = pssOf(child.pid).pss / (1024 * 1024);
   console.log(JSON.stringify({ readyMs: Math.round(readyMs), cpuMs, pssMiB: Math.round(pss * 10) / 10 }));
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
   rmSync(dir, { recursive: true, force: true });
 }

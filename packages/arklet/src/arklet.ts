@@ -86,9 +86,10 @@ export interface Arklet {
   close(): Promise<void>;
 }
 
-/** This package's version: the `info.version` of the OpenAPI document. */
-const ARKLET_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
+/** This package's version: the `info.version` of the OpenAPI document (read when the document is first asked for). */
+function arkletVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
 
 /** Creates the Arklet and starts its HTTP tunnel. */
 export async function createArklet(options: ArkletOptions): Promise<Arklet> {
@@ -148,7 +149,7 @@ export async function createArklet(options: ArkletOptions): Promise<Arklet> {
       logger,
       execute,
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
-      openapi: async () => buildOpenApi(registry.describe(), (await import('./schemas.js')).BUILTIN_SCHEMAS, ARKLET_VERSION),
+      openapi: async () => buildOpenApi(registry.describe(), (await import('./schemas.js')).BUILTIN_SCHEMAS, arkletVersion()),
     });
   } catch (err) {
     sampler.stop();

@@ -57,7 +57,8 @@ export function builtinInput(name: BuiltinSchemaName): PrecompiledInput {
   return { type: 'object', precompiled: name, check: inputChecks[name] };
 }
 
-function isPrecompiled(input: TSchema | PrecompiledInput): input is PrecompiledInput {
+/** True for a built-in input checked by the generated checks (see {@link builtinInput}). */
+export function isPrecompiled(input: TSchema | PrecompiledInput): input is PrecompiledInput {
   return typeof (input as Partial<PrecompiledInput>).precompiled === 'string';
 }
 

@@ -6,7 +6,7 @@
  * Built on request, not at start: the schemas module loads TypeBox (see `schemas.ts`).
  */
 import type { TSchema } from '@sinclair/typebox';
-import type { PrecompiledInput } from './input-validation.js';
+import { isPrecompiled, type PrecompiledInput } from './input-validation.js';
 
 /** What the document is built from: each command's id, description, kind and input. */
 export interface OpenApiCommand {
@@ -46,9 +46,8 @@ function plain(schema: TSchema): Json {
 /** Resolves a command's input to a JSON Schema; `schemas` maps built-in names to their TypeBox schemas. */
 function inputSchema(input: OpenApiCommand['input'], schemas: Readonly<Record<string, TSchema>>): Json {
   if (input === undefined) return { type: 'object', description: 'Any JSON object (the command declares no schema).' };
-  const precompiled = (input as Partial<PrecompiledInput>).precompiled;
-  if (typeof precompiled === 'string') {
-    const schema = schemas[precompiled];
+  if (isPrecompiled(input)) {
+    const schema = schemas[input.precompiled];
     return schema ? plain(schema) : { type: 'object' };
   }
   return plain(input as TSchema);
@@ -70,9 +69,12 @@ export function buildOpenApi(
       post: {
         operationId: c.id,
         summary: c.description,
-        description: c.bizOps
-          ? 'A biz-ops command: runs under the lock of its bizName:bizVersion; with `async: true` and a `requestId` it runs in the background (read it with queryBizOps).'
-          : undefined,
+        ...(c.bizOps
+          ? {
+              description:
+                'A biz-ops command: runs under the lock of its bizName:bizVersion; with `async: true` and a `requestId` it runs in the background (read it with queryBizOps).',
+            }
+          : {}),
         requestBody: {
           required: false,
           description: 'A JSON object; an empty body or `null` counts as `{}`. Members that are `null` count as absent.',
@@ -88,9 +90,6 @@ export function buildOpenApi(
         },
       },
     };
-    // `description: undefined` would not survive JSON: drop it here so the object equals its JSON form.
-    const post = (paths[`/${c.id}`] as Json)['post'] as Json;
-    if (post['description'] === undefined) delete post['description'];
   }
   return {
     openapi: '3.1.0',

@@ -230,6 +230,7 @@ function block(plan: RolloutPlan, blocked: Blocked): RolloutPlan {
 }
 
 function endpointOf(arkletUrl: string, port: number | string | undefined): string {
+  // URL.hostname keeps an IPv6 address in its brackets (`[::1]`), ready for a `:port`.
   const host = new URL(arkletUrl).hostname;
-  return port === undefined ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return port === undefined ? host : `${host}:${port}`;
 }

@@ -426,6 +426,13 @@ describe('§4.6 peer mode, service, deletion, failures', () => {
     expect(p.service).toEqual({ name: 'provider-service', port: 8080, targetPort: 8080, endpoints: ['10.0.0.1:8080', '10.0.0.3:8080'] });
   });
 
+  it('service endpoints of IPv6 bases keep one pair of brackets', () => {
+    const o = obs({ b1: { provider: '1.0.0' } });
+    o.bases[0]!.arkletUrl = 'http://[::1]:1238/';
+    const p = planRollout({ md: md({ replicas: 1, service: { enableModuleService: true, port: 8080, targetPort: 8080 } }), observation: o });
+    expect(p.service?.endpoints).toEqual(['[::1]:8080']);
+  });
+
   it('4.6.35 delete with 2 replicas, batchCount 2, needConfirm → 1 (confirm(1)), 0; every version removed', () => {
     const m = md({ replicas: 2, batchCount: 2, needConfirm: true });
     const o = obs({ b1: { provider: '1.0.0', count: 1 }, b2: { provider: [['1.0.0', 'activated'], ['0.9.0', 'deactivated']] }, b3: {} });

@@ -16,7 +16,7 @@ export interface MqttCommandContext {
   arklet: MqttTunnelOptions['arklet'];
   logger: TunnelLogger;
   /** Publishes `data` (wrapped in the MQTT envelope) on `<base>/<suffix>`; never rejects. */
-  publish: (suffix: string, data: unknown) => Promise<void>;
+  publish: (suffix: string, data: unknown) => Promise<unknown>;
   /** Counts each command executed. */
   stats: { commands: number };
 }

@@ -97,16 +97,17 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
 
   const client: MqttClient = loadMqtt().connect(url, resolved.clientOptions);
 
-  const publish = (suffix: string, data: unknown): Promise<void> =>
+  /** Publishes under the base's topic prefix; resolves true once the broker took it (never rejects). */
+  const publish = (suffix: string, data: unknown): Promise<boolean> =>
     new Promise((resolve) => {
       if (!client.connected) {
         logger.debug({ topic: `${base}/${suffix}` }, 'mqtt: not connected, message dropped');
-        resolve();
+        resolve(false);
         return;
       }
       client.publish(`${base}/${suffix}`, JSON.stringify(mqttEnvelope(data)), { qos: 1, retain: false }, (err) => {
         if (err) logger.warn({ topic: `${base}/${suffix}`, err: errInfo(err) }, 'mqtt: publish failed');
-        resolve();
+        resolve(!err);
       });
     });
 
@@ -207,12 +208,7 @@ export function startMqttTunnel(options: MqttTunnelOptions): MqttTunnel {
         heartbeatTimer = undefined;
         if ((opts.graceful ?? true) && client.connected) {
           const sent = await Promise.race([
-            new Promise<boolean>((resolve) =>
-              client.publish(`${base}/base/heart`, JSON.stringify(mqttEnvelope(statusOf('deactivated'))), { qos: 1 }, (err) => {
-                if (err) logger.warn({ err: errInfo(err) }, 'mqtt: the final deactivated heartbeat failed');
-                resolve(!err);
-              }),
-            ),
+            publish('base/heart', statusOf('deactivated')),
             sleep(stopTimeoutMs).then(() => false),
           ]);
           if (sent) logger.info({ identity }, 'mqtt: deactivated heartbeat sent');
