@@ -16,6 +16,7 @@ import { heartbeatOptionsFromConfig, mqttOptionsFromConfig } from '@nodeark/tunn
 import { CONFIG_SCHEMA, type ConfigKey } from './config/config-schema.js';
 import type { NodearkConfig } from './config/load-config.js';
 import type { Logger } from './logger.js';
+import { isLoopbackAddress } from './loopback.js';
 import { pathReservation } from './path-guard.js';
 
 /** What {@link attachServices} needs. */
@@ -111,7 +112,7 @@ export async function attachServices(ctx: ServiceContext): Promise<BaseServices>
         ...(token ? { authToken: token } : {}),
         logger: logger.child({ component: 'arklet' }),
       });
-      if (!token && !isLoopback(host)) {
+      if (!token && !isLoopbackAddress(host)) {
         // ModuleController must reach the Arklet, hence the 0.0.0.0 default; anyone else who can reach it
         // can install code into this process (docs/security.md § Who may drive the base).
         logger.warn(
@@ -182,6 +183,3 @@ export function arkletHostOf(config: NodearkConfig): string {
 }
 
 /** True for an address only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}

@@ -108,6 +108,18 @@ describe('with the Arklet token', () => {
     expect((await fetch(`${url}/nodeark/console/api/state`, { headers: { 'x-arklet-token': TOKEN } })).status).toBe(200);
   });
 
+  it('checks every request to the data and actions, however the path is spelled', async () => {
+    // fastify routes on the decoded path: `%61pi` reaches the `api/` routes and must meet the same check.
+    const encoded = await fetch(`${url}/nodeark/console/%61pi/state`);
+    expect(encoded.status).toBe(401);
+    const action = await fetch(`${url}/nodeark/console/%61pi/arklet/installBiz`, {
+      method: 'POST',
+      body: JSON.stringify({ bizUrl: IDLE }),
+    });
+    expect(action.status).toBe(401);
+    expect(bases.at(-1)!.runtime.list()).toEqual([]);
+  });
+
   it('refuses actions without the token before the Arklet sees them, and relays them with it', async () => {
     const body = JSON.stringify({ bizUrl: IDLE });
     const denied = await fetch(`${url}/nodeark/console/api/arklet/installBiz`, { method: 'POST', body });
@@ -150,6 +162,8 @@ describe('without a token', () => {
     expect(cross.status).toBe(403);
     expect(((await cross.json()) as { code: string }).code).toBe('NODEARK_ERR_CONSOLE_FORBIDDEN');
     expect((await rawGet(state, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // `Origin: null` (a sandboxed frame, a form from a file) is not this origin either.
+    expect((await rawGet(state, { origin: 'null' })).status).toBe(403);
     expect((await fetch(state, { headers: { origin: url } })).status).toBe(200);
     expect(base.runtime.list()).toEqual([]);
   });

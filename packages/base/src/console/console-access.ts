@@ -13,16 +13,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ERR_CONSOLE_FORBIDDEN, ERR_CONSOLE_UNAUTHORIZED } from '../errors.js';
+import { isLoopbackAddress } from '../loopback.js';
 
 /** Why a request is refused: the error to answer with. */
 export type AccessDenial = InstanceType<typeof ERR_CONSOLE_FORBIDDEN> | InstanceType<typeof ERR_CONSOLE_UNAUTHORIZED>;
 
-/** True for an address only this machine can use (IPv4 loopback, also IPv4-mapped, and `::1`). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || a.startsWith('127.');
-}
 
 /** True for a `Host` header naming this machine: `localhost`, a 127.x address or `[::1]`, with any port. */
 export function isLoopbackHost(host: string | undefined): boolean {
@@ -44,7 +39,8 @@ function givenToken(req: IncomingMessage): Buffer | undefined {
  */
 export function consoleAccess(req: IncomingMessage, token: string | undefined): AccessDenial | undefined {
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null') {
+  // `Origin: null` (a sandboxed frame, a form posted from a file) names no origin that could be this one.
+  if (origin !== undefined) {
     let originHost: string | undefined;
     try {
       originHost = new URL(origin).host;

@@ -3,7 +3,7 @@
  * chart points, and the recent activity. Sent whole with every Server-Sent Event, so the page never has to
  * merge partial updates.
  */
-import type { BizHealth, BizRuntime } from '@nodeark/runtime';
+import type { BizHealth, BizRuntime, RuntimeMetricsSnapshot } from '@nodeark/runtime';
 import type { ActivityLog, OperationEntry, TransitionEntry } from './activity-log.js';
 import { HISTORY_INTERVAL_MS, HISTORY_WINDOW_MS, type HistoryPoint, type MetricsHistory } from './metrics-history.js';
 
@@ -42,8 +42,10 @@ export function consoleState(input: {
   activity: ActivityLog;
   masterBiz: { bizName: string; bizVersion: string };
   tokenRequired: boolean;
+  /** A metrics snapshot just taken (the sampler's); else one is taken now. */
+  snapshot?: RuntimeMetricsSnapshot;
 }): ConsoleState {
-  const snap = input.runtime.metrics();
+  const snap = input.snapshot ?? input.runtime.metrics();
   const modules = snap.modules.map((m) => ({
     bizName: m.bizName,
     bizVersion: m.bizVersion,

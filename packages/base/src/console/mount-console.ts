@@ -16,13 +16,20 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BODY_LIMIT } from '@nodeark/arklet';
-import { redactUrl, type BizHealth, type BizRuntime, type BizTransitionEvent } from '@nodeark/runtime';
+import {
+  redactUrl,
+  type BizHealth,
+  type BizRuntime,
+  type BizTransitionEvent,
+  type RuntimeMetricsSnapshot,
+} from '@nodeark/runtime';
 import { ERR_CONFIG_INVALID_VALUE } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ActivityLog } from './activity-log.js';
 import { envelopeSummary, relayToArklet } from './arklet-relay.js';
 import { loadConsoleAssets, type ConsoleAsset } from './console-assets.js';
-import { consoleAccess, isLoopbackAddress } from './console-access.js';
+import { consoleAccess } from './console-access.js';
+import { isLoopbackAddress } from '../loopback.js';
 import { consoleState } from './console-state.js';
 import { HISTORY_INTERVAL_MS, MetricsHistory } from './metrics-history.js';
 
@@ -84,13 +91,21 @@ export async function mountConsole(o: MountConsoleOptions): Promise<{ path: stri
   const clients = new Set<ServerResponse>();
   const tokenRequired = Boolean(o.token);
 
-  const state = (): string =>
+  const state = (snapshot?: RuntimeMetricsSnapshot): string =>
     JSON.stringify(
-      consoleState({ runtime: o.runtime, history, health, activity, masterBiz: o.masterBiz, tokenRequired }),
+      consoleState({
+        runtime: o.runtime,
+        history,
+        health,
+        activity,
+        masterBiz: o.masterBiz,
+        tokenRequired,
+        ...(snapshot ? { snapshot } : {}),
+      }),
     );
-  const broadcast = (): void => {
+  const broadcast = (snapshot?: RuntimeMetricsSnapshot): void => {
     if (clients.size === 0) return;
-    const frame = `event: state\ndata: ${state()}\n\n`;
+    const frame = `event: state\ndata: ${state(snapshot)}\n\n`;
     for (const res of clients) res.write(frame);
   };
 
@@ -116,9 +131,11 @@ export async function mountConsole(o: MountConsoleOptions): Promise<{ path: stri
 
   history.add(o.runtime.metrics());
   const sampler = setInterval(() => {
-    history.add(o.runtime.metrics());
+    // One snapshot per tick, for the history and the pages (each reads every worker's CPU time from /proc).
+    const snapshot = o.runtime.metrics();
+    history.add(snapshot);
     if (clients.size === 0) return;
-    void refreshHealth().finally(broadcast);
+    void refreshHealth().finally(() => broadcast(snapshot));
   }, HISTORY_INTERVAL_MS);
   sampler.unref();
 
@@ -128,7 +145,7 @@ export async function mountConsole(o: MountConsoleOptions): Promise<{ path: stri
     if (clients.size === 0 || pushTimer) return;
     pushTimer = setTimeout(() => {
       pushTimer = undefined;
-      void refreshHealth(true).finally(broadcast);
+      void refreshHealth(true).finally(() => broadcast());
     }, TRANSITION_PUSH_DELAY_MS);
   };
   const onCrash = (e: { identity: string; error: Error }): void =>
@@ -162,13 +179,6 @@ export async function mountConsole(o: MountConsoleOptions): Promise<{ path: stri
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 2 * BODY_LIMIT }, (_req, body, done) =>
       done(null, body),
     );
-    scope.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith(`${path}/api/`)) return undefined;
-      const denied = consoleAccess(request.raw, o.token);
-      if (denied) return sendError(reply, denied);
-      return undefined;
-    });
-
     scope.get(path, async (request, reply) => {
       const query = request.url.slice(path.length);
       return reply.headers(SECURITY_HEADERS).redirect(`${path}/${query}`, 308);
@@ -177,40 +187,53 @@ export async function mountConsole(o: MountConsoleOptions): Promise<{ path: stri
     scope.get(`${path}/console.js`, async (_req, reply) => sendAsset(reply, assets['console.js']));
     scope.get(`${path}/console.css`, async (_req, reply) => sendAsset(reply, assets['console.css']));
 
-    scope.get(`${path}/api/state`, async (_req, reply) => {
-      await refreshHealth();
-      return reply.headers({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' }).send(state());
-    });
-
-    scope.get(`${path}/api/events`, async (request, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'x-accel-buffering': 'no',
+    // The data and the actions, in a scope of their own whose every request passes the access check: the
+    // check does not depend on reading the URL (fastify routes on the decoded path, `%61pi/` reaches `api/`).
+    await scope.register(async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        const denied = consoleAccess(request.raw, o.token);
+        if (denied) return sendError(reply, denied);
+        return undefined;
       });
-      await refreshHealth();
-      res.write(`retry: ${HISTORY_INTERVAL_MS}\n\nevent: state\ndata: ${state()}\n\n`);
-      clients.add(res);
-      request.raw.socket.setNoDelay(true);
-      res.on('close', () => clients.delete(res));
-    });
 
-    scope.post<{ Params: { command: string } }>(`${path}/api/arklet/:command`, async (request, reply) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const command = request.params.command;
-      let answer;
-      try {
-        answer = await relayToArklet({ arkletUrl: o.arkletUrl, token: o.token }, command, body);
-      } catch (err) {
-        return sendError(reply, err as Error);
-      }
-      const { outcome, message } = envelopeSummary(answer);
-      activity.operation({ time: Date.now(), operation: command, target: targetOf(body), outcome, message });
-      log.info({ command, outcome }, 'console action relayed to the Arklet');
-      broadcast();
-      return reply.code(answer.status).headers(SECURITY_HEADERS).header('content-type', answer.contentType).send(answer.body);
+      api.get(`${path}/api/state`, async (_req, reply) => {
+        await refreshHealth();
+        return reply.headers({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' }).send(state());
+      });
+
+      api.get(`${path}/api/events`, async (request, reply) => {
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'x-accel-buffering': 'no',
+        });
+        // Registered before the health refresh below: a client that leaves meanwhile is removed, and a close
+        // meanwhile ends this stream too.
+        clients.add(res);
+        res.on('close', () => clients.delete(res));
+        request.raw.socket?.setNoDelay(true);
+        res.write(`retry: ${HISTORY_INTERVAL_MS}\n\n`);
+        await refreshHealth();
+        if (!res.destroyed && !res.writableEnded) res.write(`event: state\ndata: ${state()}\n\n`);
+      });
+
+      api.post<{ Params: { command: string } }>(`${path}/api/arklet/:command`, async (request, reply) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const command = request.params.command;
+        let answer;
+        try {
+          answer = await relayToArklet({ arkletUrl: o.arkletUrl, token: o.token }, command, body);
+        } catch (err) {
+          return sendError(reply, err as Error);
+        }
+        const { outcome, message } = envelopeSummary(answer);
+        activity.operation({ time: Date.now(), operation: command, target: targetOf(body), outcome, message });
+        log.info({ command, outcome }, 'console action relayed to the Arklet');
+        broadcast();
+        return reply.code(answer.status).headers(SECURITY_HEADERS).header('content-type', answer.contentType).send(answer.body);
+      });
     });
   });
 

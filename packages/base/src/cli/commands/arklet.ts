@@ -4,8 +4,7 @@
  * `$NODEARK_ARKLET` or `http://127.0.0.1:1238`) through `@nodeark/client`, prints a short human summary
  * (or the raw envelope with `--json`) and exits non-zero unless the command answered SUCCESS.
  */
-import { createRequire } from 'node:module';
-import type * as Semver from 'semver';
+import semver from 'semver';
 import type { ArkletClient, ArkletResponse, ClientResponse } from '@nodeark/client';
 import type { CliCommand } from '../command.js';
 import { batchCommand, installCommand } from './arklet-install.js';
@@ -48,8 +47,6 @@ ${COMMON_OPTIONS_HELP}
  * those that are not valid semver; undefined when none is.
  */
 export function latestVersion(versions: readonly string[]): string | undefined {
-  // Loaded here, not at import: `nodeark start` loads this file too and never needs semver.
-  const semver = createRequire(import.meta.url)('semver') as typeof Semver;
   const valid = versions.filter((v) => semver.valid(v) !== null);
   return valid.length === 0 ? undefined : semver.rsort([...valid])[0];
 }
