@@ -13,17 +13,14 @@ import {
 } from './bundle/index.js';
 import type { BundlePolicy } from './bundle-policy.js';
 import { ERR_RUNTIME_INVALID_OPTION } from './errors.js';
+import type { LevelLogger } from './logger.js';
 
 /**
  * A pino-compatible logger (the subset the runtime uses). With `child`, the runtime's own lines carry
  * `component: 'runtime'` and module lines `component: 'module'` and `biz` (docs/operations.md § Logs);
  * without it, module lines carry those two fields in their own object.
  */
-export interface RuntimeLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
+export interface RuntimeLogger extends LevelLogger {
   /** Module `trace` lines (else logged at debug). */
   trace?(obj: object, msg?: string): void;
   /** Module `fatal` lines (else logged at error). */
@@ -172,8 +169,8 @@ export type ResolvedRuntimeOptions = Required<
 };
 
 /**
- * The default logger: drops every line. Compared by identity where a module's log sink is built, so that
- * module lines are not even formatted when nobody reads them.
+ * The default logger: drops the runtime's own lines. It also marks "no logger passed" (compared by identity
+ * where a module's log sink is built): module lines then go to stdout as JSON (worker/biz-log-sink.ts).
  */
 export const SILENT_LOGGER: RuntimeLogger = Object.freeze({ info() {}, warn() {}, error() {}, debug() {} });
 

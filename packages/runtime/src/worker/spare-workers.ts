@@ -43,9 +43,8 @@ export class SpareWorkers {
    * must assign it at once (WorkerHost does) or terminate it.
    */
   take(): Worker | undefined {
-    let worker = this.ready.shift();
-    // threadId is -1 once a worker has exited: one that died just now is not handed out.
-    while (worker !== undefined && worker.threadId < 0) worker = this.ready.shift();
+    // A spare that exited was dropped from `ready` by its 'exit' listener, in the same step as it exited.
+    const worker = this.ready.shift();
     if (worker === undefined) return undefined;
     worker.ref();
     return worker;

@@ -108,7 +108,8 @@ function reportHeap(): void {
   const tid = currentKernelThreadId();
   const send = (): void => {
     const h = getHeapStatistics();
-    const cpu = currentThreadCpuSeconds();
+    // Where the base can read this thread's CPU time itself (it knows the tid), it does, at every scrape.
+    const cpu = tid === undefined ? currentThreadCpuSeconds() : undefined;
     outbox.post({
       t: 'stats',
       heapUsed: h.used_heap_size,
