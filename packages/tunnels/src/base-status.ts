@@ -171,3 +171,24 @@ export interface MqttEnvelope<T> {
 export function mqttEnvelope<T>(data: T, now: number = Date.now()): MqttEnvelope<T> {
   return { data, publishTimestamp: Math.trunc(now) };
 }
+
+/**
+ * What a tunnel announces: the resolved base metadata and its `BaseStatus` in a given state. A configured
+ * identity that is not DNS-safe is rewritten, and `logger` is told that `what` announces the rewritten one.
+ */
+export function announcedBase(
+  options: BaseInfoOptions,
+  arkletBaseIdentity: string | undefined,
+  port: number,
+  logger: { warn(obj: object, msg?: string): void },
+  what: string,
+): { meta: BaseMetadata; statusOf: (state: BaseState) => BaseStatus } {
+  const info = resolveBaseInfo(options, arkletBaseIdentity);
+  if (info.identityRewritten) {
+    logger.warn(info.identityRewritten, `base identity is not DNS-safe; ${what} the rewritten identity`);
+  }
+  const meta = info.baseMetadata;
+  const statusOf = (state: BaseState): BaseStatus =>
+    baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port }, state);
+  return { meta, statusOf };
+}

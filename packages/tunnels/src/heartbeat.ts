@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 // undici is loaded when a heartbeat starts: a base without ModuleController never needs it at start.
 import type * as Undici from 'undici';
 import type { Arklet } from '@nodeark/arklet';
-import { baseStatus, resolveBaseInfo, type BaseInfoOptions, type BaseMetadata, type BaseState, type BaseStatus } from './base-status.js';
+import { announcedBase, type BaseInfoOptions, type BaseMetadata, type BaseState, type BaseStatus } from './base-status.js';
 import { ERR_TUNNEL_INVALID_OPTIONS } from './errors.js';
 import { positiveMs, sleep } from './kit.js';
 import { errInfo, silentLogger, type TunnelLogger } from './logger.js';
@@ -125,15 +125,9 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatTunnel {
   const logger = options.logger ?? silentLogger;
   const arklet = options.arklet;
 
-  const info = resolveBaseInfo(options, arklet.baseIdentity);
-  if (info.identityRewritten) {
-    logger.warn(info.identityRewritten, 'base identity is not DNS-safe; the heartbeat announces the rewritten identity');
-  }
-  const meta = info.baseMetadata;
+  const { meta, statusOf } = announcedBase(options, arklet.baseIdentity, port, logger, 'the heartbeat announces');
   const url = `${endpoint}/heartbeat`;
   const baselineUrl = `${endpoint}/queryBaseline`;
-  const statusOf = (state: BaseState): BaseStatus =>
-    baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port }, state);
 
   const { Agent, request } = createRequire(import.meta.url)('undici') as typeof Undici;
   const agent = new Agent({

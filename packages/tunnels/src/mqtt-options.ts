@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import {
-  baseStatus,
-  resolveBaseInfo,
+  announcedBase,
   type BaseInfoOptions,
   type BaseMetadata,
   type BaseState,
@@ -116,17 +115,11 @@ export function resolveMqttOptions(options: MqttTunnelOptions): ResolvedMqttOpti
   const logger = options.logger ?? silentLogger;
   const arklet = options.arklet;
 
-  const info = resolveBaseInfo(options, arklet.baseIdentity);
-  if (info.identityRewritten) {
-    logger.warn(info.identityRewritten, 'base identity is not DNS-safe; the MQTT tunnel uses the rewritten identity');
-  }
-  const meta = info.baseMetadata;
+  const hbPort = options.heartbeatPort ?? 0;
+  const { meta, statusOf } = announcedBase(options, arklet.baseIdentity, hbPort, logger, 'the MQTT tunnel uses');
   const identity = meta.identity;
   const prefix = `koupleless_${env}`;
   const clientId = `${clientPrefix}@@@${identity}`;
-  const hbPort = options.heartbeatPort ?? 0;
-  const statusOf = (state: BaseState): BaseStatus =>
-    baseStatus({ baseMetadata: meta, localIP: info.localIP, localHostName: info.localHostName, port: hbPort }, state);
 
   const tls = nonBlank(options.caPath) !== undefined;
   const clientOptions: IClientOptions = {
