@@ -3,8 +3,10 @@
  * under their context paths and `/actuator/*`, the Arklet API on its own port, static deployment at
  * startup and graceful shutdown (docs/module-contract.md;).
  *
- * Module traffic is routed before fastify sees it (a `serverFactory` wrapper): the routing-table lookup
- * is one Map access, and module requests pay no framework cost.
+ * Module traffic is routed before fastify sees it: the connection relay sends requests for serving
+ * modules from the client connection to the module's own server byte for byte (relay/ in the runtime),
+ * and what it hands to the server is checked by a `serverFactory` wrapper first (a module that is
+ * starting or broken, or with `nodeark.server.relay=false`), so module requests pay no framework cost.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -64,6 +66,9 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
   restoreDefaultCompilerFlags(app);
   moduleHandler = (req, res) => runtime.handle(req, res);
   routeUpgrades(app.server, runtime);
+  // Module requests skip the server's parsing altogether: the relay reads each request head and sends the
+  // bytes to the module's own server; what it does not relay still reaches the handler above.
+  const relay = config.get('nodeark.server.relay') ? runtime.relayConnections(app.server) : undefined;
 
   const services = await attachServices({ app, runtime, config, logger });
 
@@ -121,6 +126,8 @@ export async function createBase(options: CreateBaseOptions = {}): Promise<Nodea
         services.markShuttingDown();
         const delay = config.get('nodeark.shutdown.readiness-delay');
         if (delay > 0 && url) await new Promise((r) => setTimeout(r, delay));
+        // Idle client connections close now, busy ones after their response (the server waits for them).
+        relay?.shutdown();
         // Modules drain (bounded by nodeark.biz.drain-timeout) and stop while the server closes: the server
         // waits for every request in flight, and a module's long poll or live stream would hold it open.
         await Promise.all([

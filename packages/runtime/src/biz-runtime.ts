@@ -7,7 +7,7 @@
  * (biz-store.ts); options and their defaults are in runtime-options.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { preloadBundleStage, type StagedBundle } from './bundle/index.js';
 import { BizLifecycle } from './biz-lifecycle.js';
@@ -20,6 +20,7 @@ import { bizIdentity } from './identity.js';
 import { MetricsRegistry, type RuntimeMetricsSnapshot } from './metrics/module-metrics.js';
 import { moduleHealth } from './module-health.js';
 import { ModuleRouter } from './module-router.js';
+import { attachRelay, type AttachedRelay } from './relay/attach-relay.js';
 import {
   resolveRuntimeOptions,
   type ResolvedRuntimeOptions,
@@ -254,6 +255,15 @@ export class BizRuntime extends EventEmitter<RuntimeEvents> {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     return this.router.handleUpgrade(req, socket, head);
+  }
+
+  /**
+   * Puts the connection relay in front of `server` (call before it listens): requests for serving
+   * modules go from the client connection straight to the module's own server, byte for byte; the rest
+   * reach `server` as before. See docs/module-contract.md § How requests reach a module.
+   */
+  relayConnections(server: Server): AttachedRelay {
+    return attachRelay(server, this.router);
   }
 
   /** True when a request URL lies under a module's context path (installed, starting or broken). */

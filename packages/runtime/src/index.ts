@@ -15,6 +15,7 @@ export {
   type WatchdogOptions,
 } from './runtime-options.js';
 export { silentLogger, type LevelLogger } from './logger.js';
+export type { AttachedRelay } from './relay/attach-relay.js';
 export * from './types.js';
 export * from './errors.js';
 export { assertBizName, assertBizVersion, normalizeWebContextPath } from './identity.js';

@@ -17,6 +17,7 @@ import { sendEdgeError } from './http/edge-errors.js';
 import { sendRawEdgeError } from './http/raw-response.js';
 import { RoutingTable, type RouteEntry } from './http/routing-table.js';
 import type { MetricsRegistry } from './metrics/module-metrics.js';
+import type { RelayRoute } from './relay/connection-relay.js';
 import { isModuleHealthPath, writeModuleHealth } from './module-health.js';
 import type { BizHealth } from './types.js';
 import type { WorkerHost } from './worker/worker-host.js';
@@ -113,6 +114,22 @@ export class ModuleRouter {
     }
     host.forward(req, res, rest, prefix);
     return true;
+  }
+
+  /**
+   * The module version a request can be relayed to directly (relay/connection-relay.ts): its path is
+   * served by a started worker that serves HTTP (and accepts upgrades, for an upgrade). Anything else
+   * (unknown path, starting, broken, the module's health path) is left to {@link ModuleRouter.handle}.
+   */
+  relayRoute(target: string, method: string, upgrade: boolean): RelayRoute | undefined {
+    const m = this.match(target);
+    if (!m) return undefined;
+    const host = m.route.host;
+    if (m.route.status !== 'serving' || !host || host.proxy.isClosed) return undefined;
+    const started = host.started;
+    if (started === undefined || started.serves === 'none' || (upgrade && !started.upgrade)) return undefined;
+    if (method === 'CONNECT' || ((method === 'GET' || method === 'HEAD') && isModuleHealthPath(m.rest))) return undefined;
+    return { module: host.proxy, rest: m.rest, prefix: m.prefix };
   }
 
   /** Routes an `Upgrade` request; false (and nothing touched) when no module owns its path. */

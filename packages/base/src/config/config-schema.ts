@@ -84,6 +84,12 @@ export const CONFIG_SCHEMA = {
     default: RT.trustProxy,
     description: 'Extend the client\'s `x-forwarded-for/-proto/-host/-prefix` (a trusted proxy in front of the base) instead of replacing them.',
   },
+  'nodeark.server.relay': {
+    kind: 'bool',
+    default: true,
+    description:
+      'Relay module requests from the client connection to the module\'s own server byte for byte (the base reads only each request head). `false`: the base parses each request and re-sends it, as before 2026-12 (docs/module-contract.md).',
+  },
   'nodeark.biz.reserved-paths': {
     kind: 'list',
     default: [],

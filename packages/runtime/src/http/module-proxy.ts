@@ -12,6 +12,7 @@
 import { request, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SocketLink } from '../channel/socket-link.js';
+import type { VirtualSocket } from '../channel/virtual-socket.js';
 import { sendEdgeError } from './edge-errors.js';
 import { requestHeaders, responseHeaders } from './forward-headers.js';
 import { LinkAgent, peerOf, type ProxyRequestOptions } from './link-agent.js';
@@ -19,6 +20,7 @@ import { relayBody } from './relay-body.js';
 import { rawHead, sendRawEdgeError } from './raw-response.js';
 import { ERR_ROUTE_HANDLER_FAILED, ERR_ROUTE_TIMEOUT, ERR_ROUTE_WORKER_GONE } from '../errors.js';
 import type { ModuleMeter } from '../metrics/module-metrics.js';
+import type { RelayModule } from '../relay/downstream.js';
 
 /** Options of a {@link ModuleProxy}. */
 export interface ModuleProxyOptions {
@@ -39,7 +41,7 @@ export interface ModuleProxyOptions {
 const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
 
 /** Forwards requests and upgrades into one worker; one proxy per worker. */
-export class ModuleProxy {
+export class ModuleProxy implements RelayModule {
   private active = 0;
   private closed = false;
   private closedReason = '';
@@ -56,6 +58,49 @@ export class ModuleProxy {
   /** Requests and upgraded connections currently open. */
   get inflight(): number {
     return this.active;
+  }
+
+  /** True once the worker is gone: requests get 502 at once. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /* The module's side of the connection relay (relay/connection-relay.ts): the relay reads these
+     options and counts its requests here, so draining sees relayed requests as well. */
+
+  get identity(): string {
+    return this.options.identity;
+  }
+
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs;
+  }
+
+  get idleTimeoutMs(): number {
+    return this.options.idleTimeoutMs;
+  }
+
+  get trustProxy(): boolean {
+    return this.options.trustProxy;
+  }
+
+  get rewriteMount(): boolean {
+    return this.options.rewriteMount;
+  }
+
+  get meter(): ModuleMeter | undefined {
+    return this.options.meter;
+  }
+
+  /** Opens a connection into the worker for a relayed client connection. */
+  openRelayConnection(client: Duplex): VirtualSocket {
+    return this.link.open(peerOf(client as IncomingMessage['socket']));
+  }
+
+  /** Counts a relayed request (or upgraded connection) in flight. */
+  track(delta: 1 | -1): void {
+    if (delta === 1) this.begin();
+    else this.end();
   }
 
   /** Forwards `req` (whose URL, prefix stripped, is `url`) and answers on `res`. */
