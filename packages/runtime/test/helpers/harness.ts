@@ -19,10 +19,23 @@ export function fixtureUrl(name: string): string {
   return pathToFileURL(fixture(name)).href;
 }
 
+let relayed = false;
+
+/**
+ * Makes every later {@link startHarness} in this test file put the connection relay in front of its
+ * server (`runtime.relayConnections`), as a standalone base does: the suites under `test/relayed/` run the
+ * request suites again through it.
+ */
+export function useRelay(): void {
+  relayed = true;
+}
+
 /** A running test base. */
 export interface Harness {
   runtime: BizRuntime;
   server: Server;
+  /** The connection relay is in front of the server ({@link useRelay}). */
+  relayed: boolean;
   url: string;
   store: string;
   close(): Promise<void>;
@@ -41,14 +54,17 @@ export async function startHarness(options: RuntimeOptions = {}): Promise<Harnes
   server.on('upgrade', (req, socket, head) => {
     if (!runtime.handleUpgrade(req, socket, head)) socket.destroy();
   });
+  const relay = relayed ? runtime.relayConnections(server) : undefined;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     runtime,
     server,
+    relayed,
     url: `http://127.0.0.1:${port}`,
     store,
     async close() {
+      relay?.shutdown();
       await runtime.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
