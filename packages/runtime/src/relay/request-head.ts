@@ -8,6 +8,8 @@
  * rewriting (docs/module-contract.md § How requests reach a module).
  */
 
+import { METHODS as NODE_METHODS } from 'node:http';
+
 /** A parsed request head. */
 export interface RequestHead {
   method: string;
@@ -34,6 +36,8 @@ export interface HeadError {
   reason: string;
 }
 
+/** The methods node:http's parser accepts; any other is refused by it, so by the relay too. */
+const METHODS = new Set(NODE_METHODS);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s\x00-\x1f\x7f]+) HTTP\/1\.([01])$/;
 /** Control bytes other than HTAB are not allowed in a field value (RFC 9110 § 5.5). */
@@ -48,6 +52,7 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
   const lines = text.split('\r\n');
   const m = REQUEST_LINE.exec(lines[0]!);
   if (!m) return { status: 400, reason: 'malformed request line' };
+  if (!METHODS.has(m[1]!)) return { status: 400, reason: 'unknown method' };
   const head: RequestHead = {
     method: m[1]!,
     target: m[2]!,
