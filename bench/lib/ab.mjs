@@ -10,9 +10,11 @@ import { cpuOf } from './proc.mjs';
  * a/b throughput ratios.
  */
 export async function abPairs({ base, pid, a, b, load, pairs, warmupSec, log }) {
+  // `a` and `b` are paths on `base`, or absolute URLs.
+  const at = (p) => (p.startsWith('http') ? p : base + p);
   if (warmupSec > 0) {
-    await runLoad({ ...load, url: base + a, durationSec: warmupSec });
-    await runLoad({ ...load, url: base + b, durationSec: warmupSec });
+    await runLoad({ ...load, url: at(a), durationSec: warmupSec });
+    await runLoad({ ...load, url: at(b), durationSec: warmupSec });
   }
   const ra = [];
   const rb = [];
@@ -20,7 +22,7 @@ export async function abPairs({ base, pid, a, b, load, pairs, warmupSec, log }) 
     const order = i % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
     for (const side of order) {
       const c0 = pid ? cpuOf(pid) : undefined;
-      const r = await runLoad({ ...load, url: base + (side === 'a' ? a : b) });
+      const r = await runLoad({ ...load, url: at(side === 'a' ? a : b) });
       if (c0) {
         // CPU of the base process per request, in µs: its main thread, and every other thread (module
         // workers, libuv pool, V8 GC helpers). Robust to other load on the machine, unlike req/s.

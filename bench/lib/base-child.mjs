@@ -3,8 +3,8 @@
 // (module traffic is routed in its serverFactory wrapper, before fastify); `kind: 'runtime'` is a bare
 // BizRuntime behind http.createServer with the same dispatch, used when createBase is unavailable.
 //
-// "Direct" handlers: the bench fixtures loaded into the base process itself and called at the same point
-// where module traffic is routed (before fastify), so an A/B run differs only by the hop into the worker.
+// "Direct" handlers: the bench fixtures loaded into the base process itself and served there on a plain
+// node:http server of their own (`directUrl`), so an A/B run differs by the hop into the worker.
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -72,13 +72,6 @@ async function startCreateBase() {
       'management.endpoint.health.show-details': 'always',
       ...(opts.config ?? {}),
     },
-  });
-  const server = base.app.server;
-  const listeners = server.listeners('request');
-  server.removeAllListeners('request');
-  server.on('request', (req, res) => {
-    if (handleDirect(req, res)) return;
-    for (const l of listeners) l.call(server, req, res);
   });
   const { url: u, arkletUrl } = await base.listen();
   runtime = base.runtime;
@@ -227,4 +220,15 @@ process.on('message', async (msg) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// Direct handlers are served by this process on a plain node:http server of their own (the base's port has
+// the connection relay in front of its server, which would add its loop pair to a handler spliced in there).
+if (direct.size > 0) {
+  const directServer = createServer((req, res) => {
+    if (handleDirect(req, res)) return;
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise((r) => directServer.listen(0, '127.0.0.1', r));
+  extras.directUrl = `http://127.0.0.1:${directServer.address().port}`;
+}
 process.send({ t: 'listening', url, pid: process.pid, baseKind, ...extras });

@@ -95,6 +95,8 @@ export async function startBase(options = {}) {
   };
   return {
     url: hello.url,
+    /** The direct handlers' own server, when `direct` was given. */
+    directUrl: hello.directUrl,
     pid: hello.pid,
     baseKind: hello.baseKind,
     arkletUrl: hello.arkletUrl,

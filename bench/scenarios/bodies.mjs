@@ -35,7 +35,7 @@ export async function run({ quick, log }) {
           base: base.url,
         pid: base.pid,
           a: `/${kind}/${c.path}`,
-          b: `/direct-${kind}/${c.path}`,
+          b: `${base.directUrl}/direct-${kind}/${c.path}`,
           load: c.load,
           pairs,
           warmupSec: 1,

@@ -31,7 +31,7 @@ export async function run({ quick, log }) {
         base: base.url,
         pid: base.pid,
         a: `/${kind}/hello`,
-        b: `/direct-${kind}/hello`,
+        b: `${base.directUrl}/direct-${kind}/hello`,
         load,
         pairs,
         warmupSec: quick ? 1 : 2,
