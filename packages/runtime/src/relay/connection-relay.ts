@@ -125,8 +125,7 @@ export class ConnectionRelay implements DownstreamEvents {
         case 'chunked': {
           const end = this.bodyChunked!.scan(buf, 0);
           if (end < 0) {
-            // The module's parser would refuse the body too; nothing after it can be trusted.
-            this.client.destroy();
+            this.badBody();
             return;
           }
           this.countIn(end);
@@ -261,6 +260,26 @@ export class ConnectionRelay implements DownstreamEvents {
   private countIn(bytes: number): void {
     const meter = this.current?.module?.meter;
     if (meter !== undefined) meter.bytesIn += bytes;
+  }
+
+  /**
+   * A chunked body the relay cannot read (the module's parser would refuse it too): the request is
+   * aborted at the module and, unless its response has begun, answered 400 as node:http answers it.
+   */
+  private badBody(): void {
+    const ds = this.current;
+    if (ds !== undefined && ds.pending.length > 0) {
+      const begun = ds.pending[0]!.status !== 0;
+      this.abortPending(ds);
+      this.forget(ds);
+      ds.destroy();
+      if (begun) {
+        this.mode = 'done';
+        this.client.destroy();
+        return;
+      }
+    }
+    this.refuse(400);
   }
 
   /** Answers a head the relay refuses as node:http does (400, 431, 408) and closes the connection. */
