@@ -387,42 +387,27 @@ const GET = (target: string, extra = ''): string => `GET ${target} HTTP/1.1\r\nH
 /**
  * The request paths a standalone base has: by default the connection relay (the base reads each request
  * head and relays the bytes); with `nodeark.server.relay=false` its node:http server parses each request
- * and Node's HTTP client re-sends it. Every case runs on both. `known` names the cases that fail on a path
- * because of a defect reported and not fixed yet: they are skipped there, with the reason in their name.
+ * and Node's HTTP client re-sends it. Every case runs on both.
  */
 interface Mode {
   name: string;
   config: Record<string, unknown>;
-  known: Record<string, string>;
 }
 
 const MODES: Mode[] = [
   {
     name: 'standalone base, defaults (connection relay)',
     config: {},
-    known: {},
   },
   {
     name: 'standalone base, nodeark.server.relay=false',
     config: { 'nodeark.server.relay': false },
-    known: {
-      'HTTP/1.0 without Host: served, as node:http serves it':
-        "the request is re-sent as HTTP/1.1 without Host, and the module's server answers that 400",
-      'a slow response in flight completes, then the connection is closed and close() resolves':
-        'the answer says keep-alive and the connection stays open until the keep-alive timeout (5 s); close() waits for it',
-    },
   },
 ];
 
 for (const mode of MODES) describe(mode.name, () => suite(mode));
 
 function suite(mode: Mode): void {
-  /** `it`, skipped (with the reason) where the case is a known defect of this path. */
-  const check = (name: string, fn: () => Promise<void>): void => {
-    const reason = mode.known[name];
-    if (reason === undefined) it(name, fn);
-    else it.skip(`${name} [known defect here: ${reason}]`, fn);
-  };
   const startOwnBase = (dir: string): Promise<{ base: NodearkBase; url: string; port: number }> =>
     startBase(join(tmp, `${dir}-${MODES.indexOf(mode)}`), mode.config);
 
@@ -589,7 +574,7 @@ function suite(mode: Mode): void {
       }
     });
 
-    check('HTTP/1.0 without Host: served, as node:http serves it', async () => {
+    it('HTTP/1.0 without Host: served, as node:http serves it', async () => {
       // HTTP/1.0 does not require Host (RFC 9112 § 3.2 asks it of HTTP/1.1 requests only).
       const { d, r } = await both((s) => `GET ${s.t('/hello')} HTTP/1.0\r\n\r\n`, { count: 1 });
       expect(content(d)).toEqual([['HTTP/1.1 200 OK', 'A:hello']]);
@@ -667,12 +652,12 @@ function suite(mode: Mode): void {
         return { d, r, id };
       };
 
-      check(`${name}: refused as node:http refuses it`, async () => {
+      it(`${name}: refused as node:http refuses it`, async () => {
         const { d, r } = await attempt();
         expectSameRefusal(r, d);
       });
 
-      check(`${name}: no smuggled request reaches the module, and the base serves on`, async () => {
+      it(`${name}: no smuggled request reaches the module, and the base serves on`, async () => {
         const { d, r, id } = await attempt();
         // Never more than node:http's one (refusing) answer, and the connection is not used further.
         expect(r.answers.length).toBeLessThanOrEqual(d.answers.length);
@@ -698,6 +683,13 @@ function suite(mode: Mode): void {
       expect(r).toEqual(d);
       expect(r.after).toBe('open');
       expect((await seenBy(routed)).filter((l) => l.includes(id) && !l.startsWith('POST'))).toEqual([]);
+    });
+
+    it('a request head just under 16 KiB: served as node:http serves it (the base\'s x-forwarded-* do not push it over)', async () => {
+      const { d, r } = await both((s) => GET(s.t('/hello'), `X-Big: ${'a'.repeat(16300)}\r\n`), { count: 1 });
+      expect(d.answers.map((a) => a.statusLine)).toEqual(['HTTP/1.1 200 OK']);
+      expect(r.answers.map((a) => a.statusLine)).toEqual(['HTTP/1.1 200 OK']);
+      expect(r.answers[0]!.body).toBe(d.answers[0]!.body);
     });
 
     it('a request head over 16 KiB: 431, connection closed, and the base still serves', async () => {
@@ -901,7 +893,7 @@ function suite(mode: Mode): void {
       return { conn, closing, r };
     };
 
-    check('a slow response in flight completes, then the connection is closed and close() resolves', async () => {
+    it('a slow response in flight completes, then the connection is closed and close() resolves', async () => {
       const { conn, closing, r } = await closeDuringSlowResponse('shutdown-slow-strict');
       expect(r.statusLine).toBe('HTTP/1.1 200 OK');
       expect(r.body.toString()).toBe('slow 300');

@@ -81,6 +81,9 @@ export function requestHeaders(req: IncomingMessage, options: ForwardOptions): s
     out.push(name, value);
   }
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  // An HTTP/1.0 client may send no Host; the request goes on as HTTP/1.1, which needs one (node:http
+  // answers 400 without it), so it names the base's own address.
+  if (host === undefined) out.push('host', `${socket.localAddress ?? '127.0.0.1'}:${socket.localPort ?? 0}`);
   const remote = socket.remoteAddress ?? '';
   out.push('x-forwarded-for', xff === undefined ? remote : `${xff}, ${remote}`);
   out.push('x-forwarded-proto', xfProto ?? (socket.encrypted ? 'https' : 'http'));

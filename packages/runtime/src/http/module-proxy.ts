@@ -45,6 +45,8 @@ export class ModuleProxy implements RelayModule {
   private active = 0;
   private closed = false;
   private closedReason = '';
+  /** Set by {@link ModuleProxy.drain}: the version is being stopped, so answers close their connection. */
+  private draining = false;
   private drainWaiters: Array<() => void> = [];
   private readonly agent: LinkAgent;
 
@@ -161,6 +163,9 @@ export class ModuleProxy implements RelayModule {
         host: req.headers.host,
         rewrite: this.options.rewriteMount,
       });
+      // A version being stopped (uninstall, shutdown) ends the client connections it answers, so that a
+      // base shutting down is not held open by them until their keep-alive timeout.
+      if (this.draining) res.shouldKeepAlive = false;
       try {
         res.writeHead(ires.statusCode ?? 500, ires.statusMessage, headers as unknown as Record<string, string>);
       } catch (err) {
@@ -344,6 +349,7 @@ export class ModuleProxy implements RelayModule {
 
   /** Resolves when nothing is open, or after `timeoutMs`; returns how many were still open. */
   drain(timeoutMs: number): Promise<number> {
+    this.draining = true;
     if (this.active === 0) return Promise.resolve(0);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

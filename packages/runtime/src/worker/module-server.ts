@@ -4,7 +4,7 @@
  * (`server.emit('connection', socket)`), so Node parses every request and frameworks get genuine
  * `IncomingMessage`/`ServerResponse` objects, `'upgrade'` events and `Expect: 100-continue` handling.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, maxHeaderSize, type Server } from 'node:http';
 import type { BizContext, BizDefinition } from '@nodeark/biz';
 import type { BizServeKind } from '../types.js';
 import { fetchListener, handlerFailed } from './fetch-adapter.js';
@@ -47,6 +47,10 @@ export function createModuleServer(def: BizDefinition, ctx: BizContext, onError:
     // The base owns the lifetime of idle connections (it closes them with their client connection); a
     // keep-alive timeout here could close one just as the base reuses it for the next request.
     server.keepAliveTimeout = 0;
+    // The base has already held the client's head to its own limit and adds its x-forwarded-* (a copy of
+    // Host among them): room for those, so that a head the base accepted is not refused here.
+    const limit = (server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize;
+    (server as Server & { maxHeaderSize?: number }).maxHeaderSize = Math.max(limit, 2 * maxHeaderSize + 1024);
   }
   const upgrade = def.upgrade;
   if (server && typeof upgrade === 'function') {
