@@ -42,6 +42,10 @@ describe('request heads', () => {
     expect(head('GET /ws HTTP/1.1\r\nConnection: Upgrade').upgrade).toBe(false);
     expect(head('GET /ws HTTP/1.1\r\nUpgrade: websocket').upgrade).toBe(false);
     expect(head('CONNECT a:443 HTTP/1.1').upgrade).toBe(true);
+    // node:http's parser reads Proxy-Connection as Connection.
+    expect(head('GET /ws HTTP/1.1\r\nProxy-Connection: upgrade\r\nUpgrade: websocket').upgrade).toBe(true);
+    // The first Host counts, as in req.headers.host.
+    expect(head('GET / HTTP/1.1\r\nHost: first\r\nHost: second').host).toBe('first');
   });
 
   it.each([
@@ -56,6 +60,9 @@ describe('request heads', () => {
     ['a bare LF', 'GET / HTTP/1.1\nHost: a', 400],
     ['a space before the colon', 'GET / HTTP/1.1\r\nHost : a', 400],
     ['a control byte in a value', 'GET / HTTP/1.1\r\nX-A: b\x01c', 400],
+    ['a length ending in a vertical tab', 'POST / HTTP/1.1\r\nContent-Length: 4\x0b', 400],
+    ['a length ending in a no-break space', 'POST / HTTP/1.1\r\nContent-Length: 4\xa0', 400],
+    ['chunked ending in a no-break space', 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\xa0', 400],
     ['HTTP/2 in the request line', 'GET / HTTP/2.0', 400],
     ['a method node:http does not know', 'FETCH / HTTP/1.1', 400],
     ['a space in the target', 'GET /a b HTTP/1.1', 400],

@@ -48,6 +48,8 @@ export interface RelayContext {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** How long a closing connection may take to send what is left before it is destroyed. */
+const LINGER_MS = 10_000;
 const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
 
 type ReadMode = 'head' | 'length' | 'chunked' | 'hold' | 'tunnel' | 'done';
@@ -96,6 +98,8 @@ export class ConnectionRelay implements DownstreamEvents {
   /* ------------------------------------------------------------------------------- client → servers */
 
   private onClientData(chunk: Buffer): void {
+    // The connection is being closed: what the client still sends is read and dropped, not kept.
+    if (this.mode === 'done') return;
     if (this.mode === 'tunnel') {
       this.countIn(chunk.length);
       this.sendTo(this.current!, chunk);
@@ -173,6 +177,8 @@ export class ConnectionRelay implements DownstreamEvents {
       this.refuse(431);
       return false;
     }
+    // The head is complete: the headers timeout is over, even if the request now waits for its turn.
+    this.clearWait();
     const head = parseRequestHead(buf.toString('latin1', 0, end));
     if (isHeadError(head)) {
       this.refuse(head.status);
@@ -186,7 +192,6 @@ export class ConnectionRelay implements DownstreamEvents {
       this.client.pause();
       return false;
     }
-    this.clearWait();
     this.scanFrom = 0;
     this.buf = buf.subarray(end + 4);
     const module = ds.module;
@@ -243,6 +248,8 @@ export class ConnectionRelay implements DownstreamEvents {
       this.client.pause();
     } else {
       this.mode = 'head';
+      // A module may have answered before the body was all in: the connection may be idle now.
+      if (this.active === undefined) this.settle();
     }
   }
 
@@ -289,7 +296,8 @@ export class ConnectionRelay implements DownstreamEvents {
     const text = status === 400 ? 'Bad Request' : status === 431 ? 'Request Header Fields Too Large' : 'Request Timeout';
     // node:http answers only when nothing is in flight on the connection; otherwise it just closes it.
     if (this.active === undefined && this.client.writable) {
-      this.client.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`);
+      this.client.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n\r\n`);
+      this.endClient();
     } else {
       this.client.destroy();
     }
@@ -298,8 +306,15 @@ export class ConnectionRelay implements DownstreamEvents {
   /* ------------------------------------------------------------------------------- servers → client */
 
   /** @internal */
-  write(chunk: Uint8Array | string): void {
-    if (!this.client.write(chunk) && this.active !== undefined) this.active.socket.pause();
+  write(ds: Downstream, chunk: Uint8Array | string): void {
+    if (ds !== this.active || this.mode === 'done') {
+      // Bytes from a connection with no response in flight (a module writing past its response's end, or
+      // to its socket after it): they would pass for another target's answer. That connection is dropped.
+      this.forget(ds);
+      ds.destroy();
+      return;
+    }
+    if (!this.client.write(chunk)) ds.socket.pause();
   }
 
   /** @internal */
@@ -342,11 +357,17 @@ export class ConnectionRelay implements DownstreamEvents {
       this.client.resume();
       this.pump();
     }
-    if (this.idle()) {
-      if (this.closing || this.clientEnded) this.endClient();
-      else this.armWait(this.ctx.keepAliveTimeoutMs(), () => this.endClient(), true);
-    }
+    this.settle();
   }
+
+  /** When nothing is in flight: close the connection (shutdown, client gone) or wait for the next request. */
+  private settle(): void {
+    if (!this.idle()) return;
+    if (this.closing || this.clientEnded) this.endClient();
+    else this.armWait(this.ctx.keepAliveTimeoutMs(), this.endClientBound, true);
+  }
+
+  private readonly endClientBound = (): void => this.endClient();
 
   /** @internal */
   upgraded(ds: Downstream, req: PendingRequest): void {
@@ -411,6 +432,7 @@ export class ConnectionRelay implements DownstreamEvents {
       this.abortPending(ds, 502);
       this.mode = 'done';
       sendRawEdgeError(this.client, 502, WORKER_GONE, `Module ${module.identity} closed the connection before answering`);
+      this.endClient();
       return;
     }
     this.abortPending(ds);
@@ -455,10 +477,22 @@ export class ConnectionRelay implements DownstreamEvents {
     return this.active === undefined && this.mode === 'head' && (this.buf === undefined || this.buf.length === 0);
   }
 
+  /**
+   * Ends the connection as node:http does: the socket is destroyed once what was written to it has gone
+   * out (`destroySoon`), so a client that ignores the close, or is paused, cannot keep it; a client that
+   * does not read what is left gets {@link LINGER_MS}.
+   */
   private endClient(): void {
     this.mode = 'done';
+    this.buf = undefined;
     this.clearWait();
-    if (!this.client.destroyed) this.client.end();
+    const client = this.client;
+    if (!client.destroyed) {
+      client.destroySoon();
+      // Paused (backpressure, a parked request): let its input flow again, to be dropped.
+      client.resume();
+      if (!client.destroyed) setTimeout(() => client.destroy(), LINGER_MS).unref();
+    }
     for (const ds of this.downstreams) if (ds.pending.length === 0) ds.destroy();
   }
 
@@ -547,8 +581,10 @@ export class ConnectionRelay implements DownstreamEvents {
       this.abortPending(ds, 504);
       this.mode = 'done';
       sendRawEdgeError(this.client, 504, ERR_ROUTE_TIMEOUT.code, `Module ${module.identity} did not answer within ${module.requestTimeoutMs} ms`);
+      this.endClient();
       ds.destroy();
     }, module.requestTimeoutMs);
+    this.requestTimer.unref();
   }
 
   private clearRequestTimer(): void {

@@ -47,7 +47,7 @@ export interface PendingRequest {
 /** What a downstream tells its client connection. */
 export interface DownstreamEvents {
   /** Response bytes for the client. */
-  write(chunk: Uint8Array | string): void;
+  write(ds: Downstream, chunk: Uint8Array | string): void;
   /** A final response head arrived for the oldest pending request. */
   head(ds: Downstream): void;
   /** The oldest pending request's response has ended. */
@@ -132,7 +132,7 @@ export class Downstream {
     // Bytes from `from` to `pos` go to the client unchanged; flushed before anything else is written.
     let from = 0;
     const flush = (): void => {
-      if (pos > from) this.events.write(chunk.subarray(from, pos));
+      if (pos > from) this.events.write(this, chunk.subarray(from, pos));
       from = pos;
     };
     while (pos < n) {
@@ -194,14 +194,20 @@ export class Downstream {
           this.headBuf = undefined;
           const headEnd = end + 4;
           const req = this.pending[0];
+          if (req === undefined) {
+            // Bytes no request asked for (a module writing past its response): never passed on as an
+            // answer, and the connection is closed.
+            flush();
+            this.destroy();
+            return;
+          }
           const text = buf.toString('latin1', base, end);
-          const head = parseResponseHead(text, req?.method ?? 'GET', req?.rewrite);
-          if (req === undefined || head === undefined) {
-            // Bytes no request asked for (a server's own 400 before closing): passed on as they are, and
-            // the connection is relayed until it closes.
+          const head = parseResponseHead(text, req.method, req.rewrite);
+          if (head === undefined) {
+            // Not an HTTP/1.x head: passed on as the request's answer, relayed until the connection closes.
             flush();
             if (collected) {
-              this.events.write(buf);
+              this.events.write(this, buf);
               from = n;
             }
             this.state = 'close';
@@ -211,7 +217,7 @@ export class Downstream {
           // The head's bytes: rewritten, collected from several messages, or in place in this chunk.
           if (head.text !== undefined || collected) {
             flush();
-            this.events.write(head.text ?? buf.subarray(base, headEnd));
+            this.events.write(this, head.text ?? buf.subarray(base, headEnd));
             pos = collected ? n - (buf.length - headEnd) : pos + (headEnd - base);
             from = pos;
           } else {

@@ -43,6 +43,16 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\s\x00-\x1f\x7f]+) HTTP
 /** Control bytes other than HTAB are not allowed in a field value (RFC 9110 § 5.5). */
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const DIGITS = /^\d{1,15}$/;
+const UPGRADE_TOKEN = /(?:^|,)[ \t]*upgrade[ \t]*(?:,|$)/i;
+
+/** Strips optional whitespace (SP and HTAB only, RFC 9110 § 5.6.3): any other byte stays and is judged. */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
 
 /**
  * Parses the head `text` (latin1, without the final empty line). Returns the head or why it is refused.
@@ -73,18 +83,22 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
     if (colon <= 0) return { status: 400, reason: 'malformed header line' };
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) return { status: 400, reason: 'invalid header name' };
-    const value = line.slice(colon + 1).trim();
+    const value = trimOws(line.slice(colon + 1));
     if (BAD_VALUE.test(value)) return { status: 400, reason: 'invalid header value' };
     head.colons.push(colon);
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') head.host = value;
+        if (name.toLowerCase() === 'host') head.host ??= value;
         break;
       case 7:
         if (name.toLowerCase() === 'upgrade') upgradeHeader = true;
         break;
       case 10:
-        if (name.toLowerCase() === 'connection' && /(?:^|,)\s*upgrade\s*(?:,|$)/i.test(value)) connectionUpgrade = true;
+      case 16:
+        // node:http's parser reads `Proxy-Connection` as `Connection`.
+        if (UPGRADE_TOKEN.test(value) && (name.toLowerCase() === 'connection' || name.toLowerCase() === 'proxy-connection')) {
+          connectionUpgrade = true;
+        }
         break;
       case 14:
         if (name.toLowerCase() === 'content-length') {
@@ -101,7 +115,7 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
   }
   if (transferEncoding !== undefined) {
     if (lengthSeen !== undefined) return { status: 400, reason: 'both Content-Length and Transfer-Encoding' };
-    const codings = transferEncoding.toLowerCase().split(',').map((t) => t.trim());
+    const codings = transferEncoding.toLowerCase().split(',').map(trimOws);
     if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
       return { status: 400, reason: 'Transfer-Encoding without a final chunked' };
     }
@@ -158,7 +172,7 @@ export function moduleHead(head: RequestHead, rest: string, fwd: ForwardedFor): 
       const lower = line.slice(0, colon).toLowerCase();
       if (lower === 'x-forwarded-for' || lower === 'x-forwarded-proto' || lower === 'x-forwarded-host' || lower === 'x-forwarded-prefix') {
         if (!fwd.trustProxy) continue;
-        const value = line.slice(colon + 1).trim();
+        const value = trimOws(line.slice(colon + 1));
         if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
         else if (lower === 'x-forwarded-proto') xfProto ??= value;
         else if (lower === 'x-forwarded-host') xfHost ??= value;
