@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Profiles the routed path: a base (BizRuntime behind http.createServer, the same dispatch createBase's
-// serverFactory wrapper does) with --cpu-prof on its main thread and on the module worker, autocannon
+// Profiles the routed path: a base (BizRuntime behind http.createServer with the connection relay, the
+// same dispatch createBase does; `--relay false` for the parse-and-proxy path) with --cpu-prof on its main thread and on the module worker, autocannon
 // from another process for a few seconds, then a self-time summary of each thread.
 //
 //   node bench/profile.mjs [--path /fetch/hello] [--seconds 8] [--connections 20] [--post 65536]
@@ -26,6 +26,7 @@ await mkdir(workerDir, { recursive: true });
 
 const base = await startBase({
   kind: 'runtime',
+  relay: args.relay !== 'false',
   execArgv: ['--cpu-prof', `--cpu-prof-dir=${baseDir}`],
   // No spare worker: it would be profiled too, as a worker that never serves.
   runtimeOptions: { spareWorkers: 0, workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${workerDir}`] },

@@ -1,7 +1,7 @@
 // A nodeark base in its own process, driven by the bench over IPC (so the load generator, the base and
 // its module workers never share one event loop). By default the real `createBase()` from `nodeark`
-// (module traffic is routed in its serverFactory wrapper, before fastify); `kind: 'runtime'` is a bare
-// BizRuntime behind http.createServer with the same dispatch, used when createBase is unavailable.
+// (module traffic is relayed before fastify); `kind: 'runtime'` is a bare BizRuntime behind
+// http.createServer with the same dispatch (the connection relay unless `relay: false`).
 //
 // "Direct" handlers: the bench fixtures loaded into the base process itself and served there on a plain
 // node:http server of their own (`directUrl`), so an A/B run differs by the hop into the worker.
@@ -92,6 +92,9 @@ async function startRuntimeBase() {
     }
   });
   server.keepAliveTimeout = 72_000;
+  // The connection relay in front, as createBase puts it (`relay: false` leaves it out; builds from before
+  // it have none).
+  if (opts.relay !== false && typeof runtime.relayConnections === 'function') runtime.relayConnections(server);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${server.address().port}`;
   closeBase = async () => {
