@@ -48,8 +48,12 @@ export interface RelayContext {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-/** How long a closing connection may take to send what is left before it is destroyed. */
-const LINGER_MS = 10_000;
+/** How long a connection closed after an answer keeps reading (and dropping) what the client sends. */
+const LINGER_MS = 2_000;
+/** ... and for at most this many bytes. */
+const LINGER_BYTES = 4 * 1024 * 1024;
+/** A closing connection whose client reads nothing of what is left for this long is destroyed. */
+const STALL_MS = 10_000;
 const WORKER_GONE = ERR_ROUTE_WORKER_GONE.code;
 
 type ReadMode = 'head' | 'length' | 'chunked' | 'hold' | 'tunnel' | 'done';
@@ -71,6 +75,8 @@ export class ConnectionRelay implements DownstreamEvents {
   private closing = false;
   private clientEnded = false;
   private finished = false;
+  /** Bytes read and dropped while closing. */
+  private dropped = 0;
   private waitTimer: NodeJS.Timeout | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
 
@@ -92,14 +98,19 @@ export class ConnectionRelay implements DownstreamEvents {
   /** Closes the connection once nothing is in flight (at once when idle): the base is shutting down. */
   shutdown(): void {
     this.closing = true;
-    if (this.idle()) this.endClient();
+    if (this.idle()) this.endClient(false);
   }
 
   /* ------------------------------------------------------------------------------- client → servers */
 
   private onClientData(chunk: Buffer): void {
-    // The connection is being closed: what the client still sends is read and dropped, not kept.
-    if (this.mode === 'done') return;
+    // The connection is being closed: what the client still sends is read and dropped, not kept, and
+    // only up to LINGER_BYTES.
+    if (this.mode === 'done') {
+      this.dropped += chunk.length;
+      if (this.dropped > LINGER_BYTES) this.client.destroy();
+      return;
+    }
     if (this.mode === 'tunnel') {
       this.countIn(chunk.length);
       this.sendTo(this.current!, chunk);
@@ -364,10 +375,10 @@ export class ConnectionRelay implements DownstreamEvents {
   private settle(): void {
     if (!this.idle()) return;
     if (this.closing || this.clientEnded) this.endClient();
-    else this.armWait(this.ctx.keepAliveTimeoutMs(), this.endClientBound, true);
+    else this.armWait(this.ctx.keepAliveTimeoutMs(), this.closeIdle, true);
   }
 
-  private readonly endClientBound = (): void => this.endClient();
+  private readonly closeIdle = (): void => this.endClient(false);
 
   /** @internal */
   upgraded(ds: Downstream, req: PendingRequest): void {
@@ -443,6 +454,11 @@ export class ConnectionRelay implements DownstreamEvents {
 
   private onClientEnd(): void {
     this.clientEnded = true;
+    if (this.mode === 'done') {
+      // A lingering close: the client has finished too.
+      this.client.destroySoon();
+      return;
+    }
     if (this.mode === 'tunnel') {
       this.current?.socket.end();
       return;
@@ -478,22 +494,37 @@ export class ConnectionRelay implements DownstreamEvents {
   }
 
   /**
-   * Ends the connection as node:http does: the socket is destroyed once what was written to it has gone
-   * out (`destroySoon`), so a client that ignores the close, or is paused, cannot keep it; a client that
-   * does not read what is left gets {@link LINGER_MS}.
+   * Ends the connection. After an answer (`Connection: close`, an edge error, a refused head) it is a
+   * lingering close, as web servers do it: our side is ended once the answer is out, and what the client
+   * still sends (the rest of an upload it was refused) is read and dropped for up to {@link LINGER_MS}
+   * and {@link LINGER_BYTES} more, so that closing on unread bytes does not reset the connection before
+   * the client has read the answer. An idle connection (`linger` false) is closed at once. A client that
+   * stops reading is cut off when nothing has gone out for {@link STALL_MS}.
    */
-  private endClient(): void {
+  private endClient(linger = true): void {
     this.mode = 'done';
     this.buf = undefined;
     this.clearWait();
-    const client = this.client;
-    if (!client.destroyed) {
-      client.destroySoon();
-      // Paused (backpressure, a parked request): let its input flow again, to be dropped.
-      client.resume();
-      if (!client.destroyed) setTimeout(() => client.destroy(), LINGER_MS).unref();
-    }
     for (const ds of this.downstreams) if (ds.pending.length === 0) ds.destroy();
+    const client = this.client;
+    if (client.destroyed) return;
+    // Paused (backpressure, a parked request): its input flows again, to be dropped.
+    client.resume();
+    if (!linger || this.clientEnded) {
+      client.destroySoon();
+    } else {
+      client.end();
+      client.once('finish', () => setTimeout(() => client.destroy(), LINGER_MS).unref());
+    }
+    if (client.destroyed) return;
+    let written = client.bytesWritten;
+    const stall = setInterval(() => {
+      if (client.destroyed) clearInterval(stall);
+      else if (client.bytesWritten === written && client.writableLength > 0) client.destroy();
+      else written = client.bytesWritten;
+    }, STALL_MS);
+    stall.unref();
+    client.once('close', () => clearInterval(stall));
   }
 
   /**
@@ -565,7 +596,7 @@ export class ConnectionRelay implements DownstreamEvents {
 
   private readonly timeoutHead = (): void => {
     this.waitTimer = undefined;
-    if (this.buf === undefined || this.buf.length === 0) this.endClient();
+    if (this.buf === undefined || this.buf.length === 0) this.endClient(false);
     else this.refuse(408);
   };
 
