@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixture, fixtureUrl, startHarness, waitFor, type Harness } from './helpers/harness.js';
@@ -136,6 +137,28 @@ describe('mount semantics', () => {
     const r = await get(`${h.url}/inspect-norewrite/redirects`);
     expect(r.headers['location']).toBe('/items?a=1');
     expect(r.headers['set-cookie']).toEqual(['a=1; Path=/; HttpOnly', 'b=2; path=/cart', 'c=3; Path=/inspect-norewrite/already', 'd=4']);
+  });
+});
+
+describe('header bytes', () => {
+  it('carries bytes outside ASCII unchanged both ways (a UTF-8 request header, a latin1 Location mounted)', async () => {
+    const { port } = new URL(h.url);
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+      socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+      // `é` as UTF-8 (two bytes) in a request header.
+      // Written without ending our side: node:http aborts a request whose client half-closes before it is answered.
+      socket.write(Buffer.concat([Buffer.from('GET /inspect/bytes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Name: h'), Buffer.from([0xc3, 0xa9]), Buffer.from('llo\r\n\r\n')]));
+    });
+    const head = raw.subarray(0, raw.indexOf('\r\n\r\n'));
+    // The module read the two bytes as two latin1 characters and wrote them back: the same two bytes.
+    expect(head.includes(Buffer.concat([Buffer.from('x-echo: h'), Buffer.from([0xc3, 0xa9]), Buffer.from('llo')]))).toBe(true);
+    // Its Location `/café` (é as the one latin1 byte 0xe9), mounted.
+    expect(head.includes(Buffer.concat([Buffer.from('location: /inspect/caf'), Buffer.from([0xe9]), Buffer.from('\r\n')]))).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@
  * Duplex for `ws` or socket.io (docs/module-contract.md § How requests reach a module).
  */
 import { Duplex } from 'node:stream';
-import { SOCKET_WINDOW, type SocketMessage, type SocketPeer } from './messages.js';
+import { SMALL_CHUNK, SOCKET_WINDOW, type SocketMessage, type SocketPeer } from './messages.js';
 
 /**
  * Consumed bytes are acknowledged in steps of this size rather than per message: a small request or
@@ -79,14 +79,15 @@ export class VirtualSocket extends Duplex {
 
   /* --------------------------------------------------------------------------- remote → this end */
 
-  /** Bytes from the other end. */
-  onRemoteData(data: ArrayBuffer): void {
+  /** Bytes from the other end (a latin1 string for a small chunk). */
+  onRemoteData(data: ArrayBuffer | string): void {
     if (this.destroyed) return;
-    const n = data.byteLength;
+    const small = typeof data === 'string';
+    const n = small ? data.length : data.byteLength;
     this.bytesRead += n;
     this.touch();
     this.unackedIn += n;
-    if (this.push(Buffer.from(data))) this.consumed += n;
+    if (this.push(small ? Buffer.from(data, 'latin1') : Buffer.from(data))) this.consumed += n;
     if (this.consumed >= ACK_STEP) this.sendAck();
   }
 
@@ -138,13 +139,19 @@ export class VirtualSocket extends Duplex {
     }
     let size = 0;
     for (const c of chunks) size += c.chunk.byteLength;
+    if (size <= SMALL_CHUNK) {
+      let text = '';
+      for (const c of chunks) text += c.chunk.toString('latin1');
+      this.sendOwned(text, size, cb);
+      return;
+    }
     const all = new Uint8Array(size);
     let off = 0;
     for (const c of chunks) {
       all.set(c.chunk, off);
       off += c.chunk.byteLength;
     }
-    this.sendOwned(all.buffer, cb);
+    this.sendOwned(all.buffer, size, cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -164,23 +171,28 @@ export class VirtualSocket extends Duplex {
     cb(err);
   }
 
-  private send(chunk: Uint8Array, cb: (err?: Error | null) => void): void {
+  private send(chunk: Buffer, cb: (err?: Error | null) => void): void {
     // Always a copy: the chunk may be the caller's reused buffer or a slice of Node's shared pool.
-    const copy = new Uint8Array(chunk.byteLength);
+    const n = chunk.byteLength;
+    if (n <= SMALL_CHUNK) {
+      this.sendOwned(chunk.toString('latin1'), n, cb);
+      return;
+    }
+    const copy = new Uint8Array(n);
     copy.set(chunk);
-    this.sendOwned(copy.buffer, cb);
+    this.sendOwned(copy.buffer, n, cb);
   }
 
-  private sendOwned(data: ArrayBuffer, cb: (err?: Error | null) => void): void {
+  private sendOwned(data: ArrayBuffer | string, n: number, cb: (err?: Error | null) => void): void {
     if (this.remoteGone) {
       cb(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }));
       return;
     }
-    const n = data.byteLength;
     this.bytesWritten += n;
     this.unackedOut += n;
     this.touch();
-    this.link.post({ t: 'data', cid: this.cid, data }, data);
+    if (typeof data === 'string') this.link.post({ t: 'data', cid: this.cid, data });
+    else this.link.post({ t: 'data', cid: this.cid, data }, data);
     if (this.unackedOut > SOCKET_WINDOW) this.blocked = cb;
     else cb();
   }

@@ -325,7 +325,9 @@ export class ConnectionRelay implements DownstreamEvents {
       ds.destroy();
       return;
     }
-    if (!this.client.write(chunk)) ds.socket.pause();
+    // A rewritten head is latin1 text: each character is one byte of the module's head.
+    const ok = typeof chunk === 'string' ? this.client.write(chunk, 'latin1') : this.client.write(chunk);
+    if (!ok) ds.socket.pause();
   }
 
   /** @internal */

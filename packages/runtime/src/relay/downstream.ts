@@ -105,7 +105,8 @@ export class Downstream {
 
   /** Sends request bytes; false when the connection's buffer is full (see {@link Downstream.onDrain}). */
   send(chunk: Uint8Array | string): boolean {
-    return this.socket.write(chunk) || this.closed;
+    // A head the relay wrote is latin1 text: each character is one byte of the client's head.
+    return (typeof chunk === 'string' ? this.socket.write(chunk, 'latin1') : this.socket.write(chunk)) || this.closed;
   }
 
   private drainWaiter: (() => void) | undefined;
