@@ -12,230 +12,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBase, type NodearkBase } from 'nodeark';
 import { loopbackConfig } from './helpers/loopback-config.js';
+import { ClosedError, RawHttpClient, type RawResponse } from './helpers/raw-http-client.js';
+import { sleep, within } from './helpers/timing.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/conn/', import.meta.url));
 const fixtureUrl = (name: string): string => pathToFileURL(join(fixtures, name)).href;
 
 /* ------------------------------------------------------------------------------------- raw connections */
 
-/** A response as read off the wire. */
-interface RawResponse {
-  statusLine: string;
-  status: number;
-  /** Header names lower-cased, repeated values joined with `, `. */
-  headers: Record<string, string>;
-  body: Buffer;
-  /** Trailer fields of a chunked body. */
-  trailers: Record<string, string>;
-  chunked: boolean;
-}
-
-/** Thrown when the peer closed the connection before what was awaited arrived. */
-class ClosedError extends Error {}
-
-/** A raw TCP client connection that reads HTTP/1.x responses by their framing (Content-Length, chunked, close). */
-class RawConn {
-  private buf: Buffer = Buffer.alloc(0);
-  private ended = false;
-  private waiters: Array<() => void> = [];
-  /** Every byte received, for assertions on exact bytes. */
-  received: Buffer = Buffer.alloc(0);
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      this.received = Buffer.concat([this.received, d]);
-      this.wake();
-    });
-    const end = (): void => {
-      this.ended = true;
-      this.wake();
-    };
-    socket.on('end', end);
-    socket.on('close', end);
-    socket.on('error', end);
-  }
-
-  static open(port: number): Promise<RawConn> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1' });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('connect timed out'));
-      }, 3000);
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.setNoDelay(true);
-        const conn = new RawConn(socket);
-        open.add(conn);
-        resolve(conn);
-      });
-    });
-  }
-
-  /** The peer ended or reset the connection. */
-  get closed(): boolean {
-    return this.ended;
-  }
-
-  /** Bytes received and not yet read as part of a response. */
-  get pending(): string {
-    return this.buf.toString('latin1');
-  }
-
-  /** Writes and resolves once handed to the kernel (or the socket failed). */
-  write(data: string | Buffer): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.socket.destroyed || !this.socket.writable) {
-        resolve();
-        return;
-      }
-      this.socket.write(data, () => resolve());
-    });
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  /** Resolves true once the peer has closed the connection, false after `ms`. */
-  async waitClosed(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!this.ended && Date.now() < deadline) await this.wait(deadline);
-    return this.ended;
-  }
-
-  /** Reads one response; `method` is the request's (a HEAD answer has no body). */
-  async readResponse(method = 'GET', ms = 5000): Promise<RawResponse> {
-    const deadline = Date.now() + ms;
-    const headEnd = await this.until(deadline, 'a response head', () => {
-      const i = this.buf.indexOf('\r\n\r\n');
-      return i === -1 ? undefined : i;
-    });
-    const lines = this.buf.subarray(0, headEnd).toString('latin1').split('\r\n');
-    this.buf = this.buf.subarray(headEnd + 4);
-    const statusLine = lines[0]!;
-    const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
-    if (!m) throw new Error(`not a status line: ${JSON.stringify(statusLine)}`);
-    const status = Number(m[1]);
-    const headers = parseFields(lines.slice(1));
-    const result: RawResponse = { statusLine, status, headers, body: Buffer.alloc(0), trailers: {}, chunked: false };
-    if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return result;
-    if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) {
-      result.chunked = true;
-      const parts: Buffer[] = [];
-      for (;;) {
-        const line = await this.line(deadline);
-        const size = parseInt(line.split(';')[0]!.trim(), 16);
-        if (Number.isNaN(size)) throw new Error(`bad chunk size line ${JSON.stringify(line)}`);
-        if (size === 0) break;
-        parts.push(await this.take(size, deadline));
-        const crlf = (await this.take(2, deadline)).toString('latin1');
-        if (crlf !== '\r\n') throw new Error(`chunk not followed by CRLF: ${JSON.stringify(crlf)}`);
-      }
-      const trailerLines: string[] = [];
-      for (;;) {
-        const line = await this.line(deadline);
-        if (line === '') break;
-        trailerLines.push(line);
-      }
-      result.trailers = parseFields(trailerLines);
-      result.body = Buffer.concat(parts);
-    } else if (headers['content-length'] !== undefined) {
-      result.body = await this.take(Number(headers['content-length']), deadline);
-    } else {
-      // Delimited by the end of the connection.
-      while (!this.ended) {
-        if (Date.now() >= deadline) throw new Error('timed out reading a close-delimited body');
-        await this.wait(deadline);
-      }
-      result.body = this.buf;
-      this.buf = Buffer.alloc(0);
-    }
-    return result;
-  }
-
-  private async line(deadline: number): Promise<string> {
-    const end = await this.until(deadline, 'a line', () => {
-      const i = this.buf.indexOf('\r\n');
-      return i === -1 ? undefined : i;
-    });
-    const line = this.buf.subarray(0, end).toString('latin1');
-    this.buf = this.buf.subarray(end + 2);
-    return line;
-  }
-
-  /** Reads exactly `n` bytes. */
-  async take(n: number, deadline = Date.now() + 5000): Promise<Buffer> {
-    await this.until(deadline, `${n} bytes`, () => (this.buf.length >= n ? true : undefined));
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-
-  private async until<T>(deadline: number, what: string, ready: () => T | undefined): Promise<T> {
-    for (;;) {
-      const v = ready();
-      if (v !== undefined) return v;
-      if (this.ended) throw new ClosedError(`connection closed while waiting for ${what} (unread: ${JSON.stringify(this.pending.slice(0, 200))})`);
-      if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what} (unread: ${JSON.stringify(this.pending.slice(0, 200))})`);
-      await this.wait(deadline);
-    }
-  }
-
-  private wait(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-}
-
-function parseFields(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of lines) {
-    const i = line.indexOf(':');
-    const name = line.slice(0, i).trim().toLowerCase();
-    const value = line.slice(i + 1).trim();
-    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
-  }
-  return out;
-}
-
 /** Connections opened by the tests, destroyed after all. */
-const open = new Set<RawConn>();
+const open = new Set<RawHttpClient>();
 
-/** Rejects after `ms` when `p` has not settled. */
-function within<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A raw connection to `port` on 127.0.0.1, destroyed after all if a case leaves it open. */
+const openConn = (port: number): Promise<RawHttpClient> => RawHttpClient.open(port, { track: open });
 
 /* ------------------------------------------------------------------------------ the two servers compared */
 
@@ -276,9 +72,9 @@ const answerOf = (r: RawResponse): Answer => ({
  * closes instead.
  */
 async function exchange(side: Side, bytes: string | Buffer, options: { count?: number; methods?: string[] } = {}): Promise<Outcome> {
-  const conn = await RawConn.open(side.port);
+  const conn = await openConn(side.port);
   try {
-    await conn.write(bytes);
+    await conn.send(bytes);
     const answers: Answer[] = [];
     for (let i = 0; options.count === undefined || i < options.count; i++) {
       try {
@@ -289,8 +85,8 @@ async function exchange(side: Side, bytes: string | Buffer, options: { count?: n
         break;
       }
     }
-    if (conn.closed) return { answers, after: 'closed' };
-    await conn.write(`GET ${side.t('/hello')} HTTP/1.1\r\nHost: probe\r\n\r\n`);
+    if (conn.gone) return { answers, after: 'closed' };
+    await conn.send(`GET ${side.t('/hello')} HTTP/1.1\r\nHost: probe\r\n\r\n`);
     try {
       const probe = await conn.readResponse('GET', 3000);
       expect(probe.body.toString(), `${side.name}: the probe request on the same connection`).toBe('A:hello');
@@ -423,7 +219,7 @@ function suite(mode: Mode): void {
 
   describe('one keep-alive connection', () => {
     it('carries requests to module A, module B, a base route and A again, in sequence, without being closed', async () => {
-      const conn = await RawConn.open(basePort);
+      const conn = await openConn(basePort);
       const steps: Array<[string, (r: RawResponse) => void]> = [
         ['/alpha/hello', (r) => expect(r.body.toString()).toBe('A:hello')],
         ['/beta/x?y=1', (r) => expect(r.body.toString()).toBe('B:GET /x?y=1')],
@@ -432,22 +228,22 @@ function suite(mode: Mode): void {
         ['/alpha/hello', (r) => expect(r.body.toString()).toBe('A:hello')],
       ];
       for (const [target, verify] of steps) {
-        await conn.write(GET(target));
+        await conn.send(GET(target));
         const r = await conn.readResponse();
         expect(r.status, target).toBe(200);
         expect(r.headers.connection ?? 'keep-alive', target).not.toMatch(/close/i);
         verify(r);
-        expect(conn.closed, `closed after ${target}`).toBe(false);
+        expect(conn.gone, `closed after ${target}`).toBe(false);
       }
       expect(conn.pending).toBe('');
       conn.destroy();
     });
 
     it('answers pipelined requests (one write) complete and in request order, a slow one first', async () => {
-      const conn = await RawConn.open(basePort);
+      const conn = await openConn(basePort);
       const post = 'POST /alpha/echo HTTP/1.1\r\nHost: conn.test\r\nContent-Length: 11\r\n\r\nhello world';
       const requests = [GET('/alpha/slow?ms=150'), GET('/alpha/hello'), GET('/beta/p'), post, GET('/actuator/health'), GET('/alpha/chunked')];
-      await conn.write(requests.join(''));
+      await conn.send(requests.join(''));
       const bodies: string[] = [];
       for (const req of requests) {
         const r = await conn.readResponse();
@@ -459,7 +255,7 @@ function suite(mode: Mode): void {
       }
       expect(bodies).toEqual(['slow 150', 'A:hello', 'B:GET /p', 'hello world', 'UP', 'one,two,three']);
       expect(conn.pending).toBe('');
-      expect(conn.closed).toBe(false);
+      expect(conn.gone).toBe(false);
       conn.destroy();
     });
   });
@@ -484,14 +280,14 @@ function suite(mode: Mode): void {
 
     it('a 5 MB Content-Length body streams through whole', async () => {
       const body = randomBytes(5 * 1024 * 1024);
-      const conn = await RawConn.open(basePort);
-      await conn.write(`POST /alpha/echo HTTP/1.1\r\nHost: conn.test\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
-      for (let off = 0; off < body.length; off += 64 * 1024) await conn.write(body.subarray(off, off + 64 * 1024));
+      const conn = await openConn(basePort);
+      await conn.send(`POST /alpha/echo HTTP/1.1\r\nHost: conn.test\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
+      for (let off = 0; off < body.length; off += 64 * 1024) await conn.send(body.subarray(off, off + 64 * 1024));
       const r = await conn.readResponse('POST', 15_000);
       expect(r.status).toBe(200);
       expect(JSON.parse(r.body.toString())).toMatchObject({ size: body.length, sha256: createHash('sha256').update(body).digest('hex') });
       // The connection goes on.
-      await conn.write(GET('/alpha/hello'));
+      await conn.send(GET('/alpha/hello'));
       expect((await conn.readResponse()).body.toString()).toBe('A:hello');
       conn.destroy();
     });
@@ -500,10 +296,10 @@ function suite(mode: Mode): void {
       const bytes = (s: Side): string => `POST ${s.t('/echo')} HTTP/1.1\r\nHost: conn.test\r\nX-Slow: 1\r\nContent-Length: 5\r\n\r\nhello`;
       const outcomes: Answer[] = [];
       for (const side of [direct, routed]) {
-        const conn = await RawConn.open(side.port);
+        const conn = await openConn(side.port);
         const text = bytes(side);
         for (let i = 0; i < text.length; i++) {
-          await conn.write(text[i]!);
+          await conn.send(text[i]!);
           await sleep(1);
         }
         const r = await conn.readResponse();
@@ -517,12 +313,12 @@ function suite(mode: Mode): void {
     it('Expect: 100-continue: 100 Continue before the body is sent, then the final answer', async () => {
       const seen: string[][] = [];
       for (const side of [direct, routed]) {
-        const conn = await RawConn.open(side.port);
-        await conn.write(`POST ${side.t('/echo')} HTTP/1.1\r\nHost: conn.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`);
+        const conn = await openConn(side.port);
+        await conn.send(`POST ${side.t('/echo')} HTTP/1.1\r\nHost: conn.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n`);
         const interim = await conn.readResponse('POST', 3000);
         expect(interim.statusLine, side.name).toBe('HTTP/1.1 100 Continue');
         expect(conn.pending, `${side.name}: nothing but the 100 before the body`).toBe('');
-        await conn.write('hello');
+        await conn.send('hello');
         const final = await conn.readResponse('POST');
         expect(final.status, side.name).toBe(200);
         expect((JSON.parse(final.body.toString()) as { text: string }).text).toBe('hello');
@@ -704,9 +500,9 @@ function suite(mode: Mode): void {
   describe('versions', () => {
     it('after a switch, the next request on the same keep-alive connection is answered by the new version', async () => {
       await install(base, fixtureUrl('ver'));
-      const conn = await RawConn.open(basePort);
-      const ask = async (c: RawConn, path = '/ver/'): Promise<string> => {
-        await c.write(GET(path));
+      const conn = await openConn(basePort);
+      const ask = async (c: RawHttpClient, path = '/ver/'): Promise<string> => {
+        await c.send(GET(path));
         const res = await c.readResponse();
         expect(res.status).toBe(200);
         return res.body.toString();
@@ -716,13 +512,13 @@ function suite(mode: Mode): void {
       // Installed beside the activated version, v2 does not serve yet.
       expect(await ask(conn)).toBe('ver:1.0.0');
       // A slow request in flight on v1 during the switch still completes on v1.
-      const other = await RawConn.open(basePort);
+      const other = await openConn(basePort);
       const slow = ask(other, '/ver/slow');
       const deadline = Date.now() + 5000;
       while ((await (await fetch(`${baseUrl}/ver/pending`)).text()) !== '1' && Date.now() < deadline) await sleep(10);
       expect((await base.runtime.switchBiz('conn-ver', '2.0.0')).code).toBe('SUCCESS');
       expect(await ask(conn)).toBe('ver:2.0.0');
-      expect(conn.closed).toBe(false);
+      expect(conn.gone).toBe(false);
       expect(await slow).toBe('ver:1.0.0');
       conn.destroy();
       other.destroy();
@@ -732,14 +528,14 @@ function suite(mode: Mode): void {
   // These leave the crash modules broken (the base's health DOWN): they run after the requests to /actuator/health.
   describe('a module worker dying mid-request', () => {
     it('before answering: the client gets a 502 before any other head, and the base keeps serving', async () => {
-      const conn = await RawConn.open(basePort);
-      await conn.write(GET('/crash/exit'));
+      const conn = await openConn(basePort);
+      await conn.send(GET('/crash/exit'));
       const r = await conn.readResponse('GET', 10_000);
       expect(conn.received.toString('latin1').startsWith('HTTP/1.1 502 ')).toBe(true);
       expect(r.status).toBe(502);
       expect(JSON.parse(r.body.toString())).toMatchObject({ code: 'NODEARK_ERR_ROUTE_WORKER_GONE' });
       // The same connection is either closed or still in step (the next request answered correctly).
-      await conn.write(GET('/alpha/hello'));
+      await conn.send(GET('/alpha/hello'));
       try {
         expect((await conn.readResponse()).body.toString()).toBe('A:hello');
       } catch (err) {
@@ -754,9 +550,9 @@ function suite(mode: Mode): void {
 
     it('after the head and part of the body: the response is cut (never completed) and the connection closed', async () => {
       await install(base, await variant('crash', { name: 'conn-crash2', webContextPath: 'crash2' }));
-      const conn = await RawConn.open(basePort);
-      await conn.write(GET('/crash2/partial'));
-      expect(await conn.waitClosed(10_000)).toBe(true);
+      const conn = await openConn(basePort);
+      await conn.send(GET('/crash2/partial'));
+      expect(await conn.waitEnded(10_000)).toBe(true);
       const text = conn.received.toString('latin1');
       expect(text.startsWith('HTTP/1.1 200 ')).toBe(true);
       expect(text).toContain('partial');
@@ -771,9 +567,9 @@ function suite(mode: Mode): void {
   describe('a client going away', () => {
     it('mid-upload: the module sees an aborted request and the base keeps serving', async () => {
       const id = randomBytes(6).toString('hex');
-      const conn = await RawConn.open(basePort);
-      await conn.write(`POST /alpha/upload?id=${id} HTTP/1.1\r\nHost: conn.test\r\nContent-Length: 1000000\r\n\r\n`);
-      await conn.write(Buffer.alloc(500_000, 120));
+      const conn = await openConn(basePort);
+      await conn.send(`POST /alpha/upload?id=${id} HTTP/1.1\r\nHost: conn.test\r\nContent-Length: 1000000\r\n\r\n`);
+      await conn.send(Buffer.alloc(500_000, 120));
       const events = async (): Promise<string[] | null> =>
         (await (await fetch(`${baseUrl}/alpha/uploads?id=${id}`)).json()) as string[] | null;
       const deadline = Date.now() + 5000;
@@ -796,17 +592,17 @@ function suite(mode: Mode): void {
     it('after an ordinary request on the same connection: 101, then bytes echo both ways', async () => {
       const results: Array<{ first: string; statusLine: string; upgrade: string | undefined }> = [];
       for (const side of [direct, routed]) {
-        const conn = await RawConn.open(side.port);
-        await conn.write(GET(side.t('/hello')));
+        const conn = await openConn(side.port);
+        await conn.send(GET(side.t('/hello')));
         const first = await conn.readResponse();
         // The upgrade request and the first bytes of the new protocol in one write.
-        await conn.write(`GET ${side.t('/ws')} HTTP/1.1\r\nHost: conn.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly`);
+        await conn.send(`GET ${side.t('/ws')} HTTP/1.1\r\nHost: conn.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly`);
         const switching = await conn.readResponse();
         expect((await conn.take(5)).toString(), side.name).toBe('early');
-        await conn.write('ping');
+        await conn.send('ping');
         expect((await conn.take(4)).toString(), side.name).toBe('ping');
         const big = randomBytes(256 * 1024);
-        await conn.write(big);
+        await conn.send(big);
         expect((await conn.take(big.length)).equals(big), side.name).toBe(true);
         results.push({ first: first.body.toString(), statusLine: switching.statusLine, upgrade: switching.headers.upgrade });
         conn.destroy();
@@ -826,8 +622,8 @@ function suite(mode: Mode): void {
     it("x-forwarded-* are the base's: a client's own are not passed through, nor can it drop them by naming them in Connection", async () => {
       const forged = 'X-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Prefix: /evil\r\n';
       for (const extra of [forged, `${forged}Connection: keep-alive, X-Forwarded-For, X-Forwarded-Prefix\r\n`]) {
-        const conn = await RawConn.open(basePort);
-        await conn.write(GET('/alpha/info', `${extra}X-End: 2\r\n`));
+        const conn = await openConn(basePort);
+        await conn.send(GET('/alpha/info', `${extra}X-End: 2\r\n`));
         const r = await conn.readResponse();
         conn.destroy();
         const info = JSON.parse(r.body.toString()) as { url: string; headers: Record<string, string>; remoteAddress: string };
@@ -846,8 +642,8 @@ function suite(mode: Mode): void {
 
     it('request targets: the query string reaches the module unchanged; /<prefix> and /<prefix>/ are the module root', async () => {
       const urlSeen = async (target: string): Promise<{ status: number; url?: string }> => {
-        const conn = await RawConn.open(basePort);
-        await conn.write(GET(target));
+        const conn = await openConn(basePort);
+        await conn.send(GET(target));
         const r = await conn.readResponse();
         conn.destroy();
         return r.status === 200 ? { status: 200, url: (JSON.parse(r.body.toString()) as { url: string }).url } : { status: r.status };
@@ -871,20 +667,20 @@ function suite(mode: Mode): void {
     it('with an idle keep-alive connection open, close() resolves within 3 s and the connection is closed', async () => {
       const own = await startOwnBase('shutdown-idle');
       await install(own.base, fixtureUrl('alpha'));
-      const conn = await RawConn.open(own.port);
-      await conn.write(GET('/alpha/hello'));
+      const conn = await openConn(own.port);
+      await conn.send(GET('/alpha/hello'));
       expect((await conn.readResponse()).body.toString()).toBe('A:hello');
       await within(own.base.close(), 3000, 'base.close() with an idle connection');
-      expect(await conn.waitClosed(1000)).toBe(true);
+      expect(await conn.waitEnded(1000)).toBe(true);
     });
 
     /** A base with module A, closing while a slow response is in flight on `conn`; `r` is that response. */
-    const closeDuringSlowResponse = async (dir: string): Promise<{ conn: RawConn; closing: Promise<void>; r: RawResponse }> => {
+    const closeDuringSlowResponse = async (dir: string): Promise<{ conn: RawHttpClient; closing: Promise<void>; r: RawResponse }> => {
       const own = await startOwnBase(dir);
       await install(own.base, fixtureUrl('alpha'));
-      const conn = await RawConn.open(own.port);
+      const conn = await openConn(own.port);
       const id = randomBytes(6).toString('hex');
-      await conn.write(GET(`/alpha/slow?ms=300&id=${id}`));
+      await conn.send(GET(`/alpha/slow?ms=300&id=${id}`));
       // Closing once the module has the request.
       const deadline = Date.now() + 5000;
       while (!(await seenBy({ ...routed, port: own.port })).some((l) => l.includes(id)) && Date.now() < deadline) await sleep(10);
@@ -897,7 +693,7 @@ function suite(mode: Mode): void {
       const { conn, closing, r } = await closeDuringSlowResponse('shutdown-slow-strict');
       expect(r.statusLine).toBe('HTTP/1.1 200 OK');
       expect(r.body.toString()).toBe('slow 300');
-      expect(await conn.waitClosed(1000)).toBe(true);
+      expect(await conn.waitEnded(1000)).toBe(true);
       await within(closing, 3000, 'base.close() after the in-flight response');
     });
 
@@ -908,12 +704,12 @@ function suite(mode: Mode): void {
       // Closed by the base, or (with nodeark.server.relay=false the answer says keep-alive, as node:http's
       // does after server.close()) a request sent on it is refused with a 503 and the connection closed: never
       // served by a module that is stopping, never answered 404 for a module that was there.
-      if (!(await conn.waitClosed(300))) {
-        await conn.write(GET('/alpha/hello'));
+      if (!(await conn.waitEnded(300))) {
+        await conn.send(GET('/alpha/hello'));
         try {
           const refused = await conn.readResponse('GET', 3000);
           expect(refused.status).toBe(503);
-          expect(await conn.waitClosed(3000)).toBe(true);
+          expect(await conn.waitEnded(3000)).toBe(true);
         } catch (err) {
           if (!(err instanceof ClosedError)) throw err;
         }

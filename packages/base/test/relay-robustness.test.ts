@@ -14,25 +14,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBase, type NodearkBase } from 'nodeark';
 import { loopbackConfig } from './helpers/loopback-config.js';
+import { RawHttpClient } from './helpers/raw-http-client.js';
+import { sleep, within } from './helpers/timing.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/relay/', import.meta.url));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects after `ms` when `p` has not settled. */
-function within<T>(p: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
 
 /** Resolves true as soon as `cond()` holds, false when it still does not after `ms`. */
 async function eventually(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
@@ -46,165 +36,19 @@ async function eventually(cond: () => boolean | Promise<boolean>, ms: number): P
 
 /* ------------------------------------------------------------------------------------- raw connections */
 
-interface Response {
-  status: number;
-  /** Header names lower-cased. */
-  headers: Record<string, string>;
-  body: string;
-}
+/** Client connections opened by a case, destroyed after it. */
+const clients = new Set<RawHttpClient>();
 
-/** A raw TCP client connection that reads HTTP/1.1 responses (Content-Length or close-delimited). */
-class Client {
-  private buf: Buffer = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  /** The peer ended its side (FIN). */
-  ended = false;
-  /** The socket is closed (by either side, or after an error such as a reset). */
-  closed = false;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => {});
-  }
-
-  /** `allowHalfOpen`: the client does not end its side when the server ends its own. */
-  static open(port: number, allowHalfOpen = false): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('connect timed out'));
-      }, 3000);
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.setNoDelay(true);
-        const client = new Client(socket);
-        clients.add(client);
-        resolve(client);
-      });
-    });
-  }
-
-  /** Bytes received and not yet read as part of a response. */
-  get pending(): string {
-    return this.buf.toString('latin1');
-  }
-
-  /** Whether the socket would take more now (false: wait for `drained`). */
-  write(data: string | Buffer): boolean {
-    return this.socket.write(data);
-  }
-
-  /** Resolves on 'drain' or 'close', or after `ms`. */
-  drained(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.socket.once('drain', done);
-      this.socket.once('close', done);
-    });
-  }
-
-  /** Resolves true once the peer has ended the connection (FIN) or it is closed, false after `ms`. */
-  async waitEnded(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!this.ended && !this.closed && Date.now() < deadline) await this.wait(deadline);
-    return this.ended || this.closed;
-  }
-
-  /** Resolves true once the socket is closed, false after `ms`. */
-  async waitClosed(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!this.closed && Date.now() < deadline) await this.wait(deadline);
-    return this.closed;
-  }
-
-  async readResponse(ms = 3000): Promise<Response> {
-    const deadline = Date.now() + ms;
-    const headEnd = await this.until(deadline, 'a response head', () => {
-      const i = this.buf.indexOf('\r\n\r\n');
-      return i === -1 ? undefined : i;
-    });
-    const lines = this.buf.subarray(0, headEnd).toString('latin1').split('\r\n');
-    this.buf = this.buf.subarray(headEnd + 4);
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
-    if (!m) throw new Error(`not a status line: ${JSON.stringify(lines[0])}`);
-    const status = Number(m[1]);
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const i = line.indexOf(':');
-      headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
-    if (/chunked/i.test(headers['transfer-encoding'] ?? '')) throw new Error('chunked answers are not expected here');
-    let body: Buffer;
-    if (headers['content-length'] !== undefined) {
-      const n = Number(headers['content-length']);
-      await this.until(deadline, `${n} body bytes`, () => (this.buf.length >= n ? true : undefined));
-      body = this.buf.subarray(0, n);
-      this.buf = this.buf.subarray(n);
-    } else {
-      // Delimited by the end of the connection.
-      while (!this.ended && !this.closed) {
-        if (Date.now() >= deadline) throw new Error('timed out reading a close-delimited body');
-        await this.wait(deadline);
-      }
-      body = this.buf;
-      this.buf = Buffer.alloc(0);
-    }
-    return { status, headers, body: body.toString('latin1') };
-  }
-
-  private async until<T>(deadline: number, what: string, ready: () => T | undefined): Promise<T> {
-    for (;;) {
-      const v = ready();
-      if (v !== undefined) return v;
-      const unread = JSON.stringify(this.pending.slice(0, 200));
-      if (this.ended || this.closed) throw new Error(`connection closed while waiting for ${what} (unread: ${unread})`);
-      if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what} (unread: ${unread})`);
-      await this.wait(deadline);
-    }
-  }
-
-  private wait(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-}
+/**
+ * A raw client connection to `port` on 127.0.0.1 that gives up on an answer after 3 s, so that a missing
+ * answer fails its case quickly, quoting what came instead. `allowHalfOpen`: the client does not end its
+ * side when the server ends its own.
+ */
+const openClient = (port: number, allowHalfOpen = false): Promise<RawHttpClient> =>
+  RawHttpClient.open(port, { allowHalfOpen, timeout: 3000, track: clients });
 
 /** Writes 64 KiB chunks of an upload until a response head arrives (or the connection closes, or `ms`). */
-async function uploadUntilAnswered(c: Client, ms: number): Promise<void> {
+async function uploadUntilAnswered(c: RawHttpClient, ms: number): Promise<void> {
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   const deadline = Date.now() + ms;
   while (!c.pending.includes('\r\n\r\n') && !c.closed && Date.now() < deadline) {
@@ -217,7 +61,6 @@ async function uploadUntilAnswered(c: Client, ms: number): Promise<void> {
 let tmp: string;
 let serial = 0;
 const bases = new Set<NodearkBase>();
-const clients = new Set<Client>();
 
 interface Started {
   base: NodearkBase;
@@ -280,7 +123,7 @@ const MiB = 1024 * 1024;
 
 describe('connection relay robustness', () => {
   it('1. after a refused head (400), a client that keeps its side open and keeps sending is disconnected, and what it sends is not kept', async () => {
-    const c = await Client.open(shared.port, true);
+    const c = await openClient(shared.port, true);
     c.write('GET /plain/x HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n'); // a space in a field name: 400
     expect((await c.readResponse()).status).toBe(400);
     // The client ignores the close and keeps sending, for up to 3 s. Before the fix the relay read it all
@@ -298,34 +141,34 @@ describe('connection relay robustness', () => {
   });
 
   it('2a. a module writing past its Content-Length cannot answer another module\'s pipelined request', async () => {
-    const c = await Client.open(shared.port);
+    const c = await openClient(shared.port);
     c.write('GET /evil/extra HTTP/1.1\r\nHost: x\r\n\r\nGET /plain/next HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect((await c.readResponse()).body).toBe('ok');
+    expect((await c.readResponse()).body.toString()).toBe('ok');
     const next = await c.readResponse();
-    expect(next.body).toBe('plain GET /next');
+    expect(next.body.toString()).toBe('plain GET /next');
     expect(next.headers['set-cookie']).toBeUndefined();
     await sleep(100);
     expect(c.pending).toBe('');
   });
 
   it('2b. a module writing to its socket after its response cannot prefix the next answer on a keep-alive connection', async () => {
-    const c = await Client.open(shared.port);
+    const c = await openClient(shared.port);
     c.write('GET /evil/late HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect((await c.readResponse()).body).toBe('ok');
+    expect((await c.readResponse()).body.toString()).toBe('ok');
     await sleep(400); // the module writes a forged response 200 ms after its answer
     expect(c.pending, 'bytes no request asked for').toBe('');
     c.write('GET /plain/after HTTP/1.1\r\nHost: x\r\n\r\n');
     const next = await c.readResponse();
     expect(next.status).toBe(200);
-    expect(next.body).toBe('plain GET /after');
+    expect(next.body.toString()).toBe('plain GET /after');
     expect(next.headers['set-cookie']).toBeUndefined();
   });
 
   it('3. base.close() finishes promptly with an idle keep-alive client that ignores the server\'s FIN', async () => {
     const { base, port } = await startBase();
-    const c = await Client.open(port, true);
+    const c = await openClient(port, true);
     c.write('GET /plain/x HTTP/1.1\r\nHost: x\r\n\r\n');
-    expect((await c.readResponse()).body).toBe('plain GET /x');
+    expect((await c.readResponse()).body.toString()).toBe('plain GET /x');
     await within(base.close(), 2000, 'base.close() with a half-open idle client');
     expect(c.ended).toBe(true);
     expect(await serverConnections(base)).toBe(0);
@@ -335,9 +178,9 @@ describe('connection relay robustness', () => {
     const { port } = await startBase({}, (server) => {
       server.keepAliveTimeout = 500;
     });
-    const c = await Client.open(port);
+    const c = await openClient(port);
     c.write('POST /evil/early HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
-    expect((await c.readResponse()).body).toBe('hi');
+    expect((await c.readResponse()).body.toString()).toBe('hi');
     await sleep(100);
     c.write('67890');
     const bodyEnd = Date.now();
@@ -349,15 +192,15 @@ describe('connection relay robustness', () => {
     const { port } = await startBase({}, (server) => {
       server.headersTimeout = 500;
     });
-    const c = await Client.open(port);
+    const c = await openClient(port);
     c.write('GET /evil/slow?ms=1200 HTTP/1.1\r\nHost: x\r\n\r\nGET /plain/second HTTP/1.1\r\n');
     await sleep(50);
     c.write('Host: x\r\n\r\n'); // the rest of the pipelined head, well within headersTimeout
-    const slow = await c.readResponse(3000);
+    const slow = await c.readResponse('GET', 3000);
     expect(slow.status).toBe(200);
-    expect(slow.body).toBe('slow 1200');
+    expect(slow.body.toString()).toBe('slow 1200');
     const second = await c.readResponse();
-    expect(second.body).toBe('plain GET /second');
+    expect(second.body.toString()).toBe('plain GET /second');
   });
 
   describe('6. a client the relay has paused goes away: no server connection is left, and base.close() finishes', () => {
@@ -369,7 +212,7 @@ describe('connection relay robustness', () => {
 
     it('6a. an early 413 with Connection: close during an upload', async () => {
       const { base, port } = await startBase();
-      const c = await Client.open(port);
+      const c = await openClient(port);
       c.write('POST /evil/close HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n');
       await uploadUntilAnswered(c, 5000);
       // The base closes with a lingering close (it reads and drops the rest of the upload for a while), so
@@ -381,7 +224,7 @@ describe('connection relay robustness', () => {
 
     it('6b. a 504 during an upload', async () => {
       const { base, port } = await startBase({ 'nodeark.biz.request-timeout': 700 });
-      const c = await Client.open(port);
+      const c = await openClient(port);
       c.write('POST /evil/slow?ms=1500 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n');
       await uploadUntilAnswered(c, 5000);
       // Answered before the connection goes (as in 6a).
@@ -392,7 +235,7 @@ describe('connection relay robustness', () => {
 
     it('6c. a pipelined request parked behind a Connection: close answer, more bytes sent after it', async () => {
       const { base, port } = await startBase();
-      const c = await Client.open(port, true);
+      const c = await openClient(port, true);
       c.write('GET /evil/close HTTP/1.1\r\nHost: x\r\n\r\nGET /plain/parked HTTP/1.1\r\nHost: x\r\n\r\n');
       expect((await c.readResponse()).status).toBe(413);
       expect(await c.waitEnded(2000)).toBe(true);
@@ -405,7 +248,7 @@ describe('connection relay robustness', () => {
 
     it('6d. a refused upgrade (held while it was answered), more bytes sent after it', async () => {
       const { base, port } = await startBase();
-      const c = await Client.open(port, true);
+      const c = await openClient(port, true);
       c.write('GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
       expect((await c.readResponse()).status).toBe(404);
       expect(await c.waitEnded(2000)).toBe(true);
@@ -427,7 +270,7 @@ describe('connection relay robustness', () => {
       );
     const idle = (): boolean => Object.values(counters()).every((v) => v.every((n) => n === 0));
     const midBody = 'POST /evil/slow?ms=1500 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc';
-    const scenarios: Array<[string, (c: Client) => Promise<void>]> = [
+    const scenarios: Array<[string, (c: RawHttpClient) => Promise<void>]> = [
       [
         'reset mid-body',
         async (c) => {
@@ -492,7 +335,7 @@ describe('connection relay robustness', () => {
       ],
     ];
     for (const [name, run] of scenarios) {
-      const c = await Client.open(port);
+      const c = await openClient(port);
       await run(c);
       c.socket.destroy();
       await eventually(idle, 3000);
