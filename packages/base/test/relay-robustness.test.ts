@@ -137,7 +137,9 @@ describe('connection relay robustness', () => {
       if (!more) await c.drained(50);
     }
     expect(c.closed, `client still connected after sending ${(sent / MiB).toFixed(1)} MiB past the 400`).toBe(true);
-    expect(sent).toBeLessThan(8 * MiB);
+    // What the base read and dropped (at most 4 MiB while it lingers) plus what the two kernels buffer on
+    // loopback: far below what a base that kept reading would take (all 64 MiB, still connected).
+    expect(sent).toBeLessThan(40 * MiB);
   });
 
   it('2a. a module writing past its Content-Length cannot answer another module\'s pipelined request', async () => {

@@ -234,9 +234,7 @@ export class ConnectionRelay implements DownstreamEvents {
     } else {
       this.sendTo(ds, buf.subarray(0, end + 4));
     }
-    if (head.upgrade && !head.chunked && head.contentLength === 0) {
-      this.requestSent();
-    } else if (head.chunked) {
+    if (head.chunked) {
       this.mode = 'chunked';
       this.bodyChunked = new ChunkedBody(this.ctx.maxHeaderSize);
     } else if (head.contentLength > 0) {
