@@ -26,10 +26,11 @@ export default defineConfig({
     // "untested". Also left out: the generated Arklet input checks (`npm run gen:arklet-checks`), the
     // console's browser script, declaration files, test fixtures, examples and bench.
     //
-    // The thresholds sit just below what the whole suite measured when the gate was added (Node 20:
-    // lines 90.0 %, statements 86.7 %, functions 84.5 %, branches 77.6 %; the worker side 37 % of lines, for
-    // the reason above). The slack absorbs timing-dependent branches (retries, races a test may or may not
-    // hit). Raise them when coverage rises; never lower them to let a change through.
+    // The thresholds sit just below what the whole suite measured (Node 20: lines 90.3 %, statements 87.1 %,
+    // functions 84.9 %, branches 78.5 % with the connection relay's tests; 90.0/86.7/84.5/77.6 when the gate
+    // was added; the worker side 37 % of lines, for the reason above). The slack absorbs timing-dependent
+    // branches (retries, races a test may or may not hit). Raise them when coverage rises; never lower them
+    // to let a change through.
     coverage: {
       provider: 'v8',
       include: ['packages/*/dist/**/*.js', 'packages/*/src/**/*.ts'],
@@ -48,10 +49,10 @@ export default defineConfig({
       // A failing test should still show the figures (and the threshold check) rather than hide them.
       reportOnFailure: true,
       thresholds: {
-        lines: 89,
-        functions: 83,
-        branches: 76,
-        statements: 85,
+        lines: 89.5,
+        functions: 84,
+        branches: 77,
+        statements: 86,
       },
     },
   },
