@@ -23,6 +23,8 @@ export interface ResponseHead {
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 const DIGITS = /^\d{1,15}$/;
+const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/;
+const KEEP_ALIVE_TOKEN = /(?:^|,)\s*keep-alive\s*(?:,|$)/;
 
 /** Mount rewriting of one response, or undefined when off. */
 export interface ResponseRewrite {
@@ -49,34 +51,46 @@ export function parseResponseHead(
   let chunked = false;
   let rewritten: string | undefined;
   if (firstEnd !== -1) {
-    const lines = text.slice(firstEnd + 2).split('\r\n');
-    let changed = false;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const lower = line.slice(0, colon).toLowerCase();
-      if (lower === 'content-length') {
-        const v = line.slice(colon + 1).trim();
-        if (DIGITS.test(v)) length = Number(v);
-      } else if (lower === 'connection') {
-        const v = line.slice(colon + 1).toLowerCase();
-        if (/(?:^|,)\s*close\s*(?:,|$)/.test(v)) close = true;
-        else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(v)) close = false;
-      } else if (lower === 'transfer-encoding') {
-        const codings = line.slice(colon + 1).toLowerCase().split(',');
-        chunked = codings[codings.length - 1]!.trim() === 'chunked';
-      } else if (rewrite !== undefined && (lower === 'location' || lower === 'content-location' || lower === 'set-cookie')) {
-        const value = line.slice(colon + 1).trim();
-        const mounted =
-          lower === 'set-cookie' ? mountCookiePath(value, rewrite.prefix) : mountLocation(value, rewrite.prefix, rewrite.host);
-        if (mounted !== value) {
-          lines[i] = `${line.slice(0, colon)}: ${mounted}`;
-          changed = true;
+    // Line by line in place: only the names that matter here are looked at (most of a head is not).
+    let out: string[] | undefined;
+    let copied = 0;
+    for (let i = firstEnd + 2; i < text.length; ) {
+      let e = text.indexOf('\r\n', i);
+      if (e === -1) e = text.length;
+      const c = text.charCodeAt(i) | 0x20;
+      const named = c === 99 /* c */ || c === 116; /* t */
+      if (named || (rewrite !== undefined && (c === 108 /* l */ || c === 115) /* s */)) {
+        const colon = text.indexOf(':', i);
+        if (colon > i && colon < e) {
+          const lower = text.slice(i, colon).toLowerCase();
+          if (lower === 'content-length') {
+            const v = text.slice(colon + 1, e).trim();
+            if (DIGITS.test(v)) length = Number(v);
+          } else if (lower === 'connection') {
+            const v = text.slice(colon + 1, e).toLowerCase();
+            if (CLOSE_TOKEN.test(v)) close = true;
+            else if (KEEP_ALIVE_TOKEN.test(v)) close = false;
+          } else if (lower === 'transfer-encoding') {
+            const codings = text.slice(colon + 1, e).toLowerCase().split(',');
+            chunked = codings[codings.length - 1]!.trim() === 'chunked';
+          } else if (
+            rewrite !== undefined &&
+            (lower === 'location' || lower === 'content-location' || lower === 'set-cookie')
+          ) {
+            const value = text.slice(colon + 1, e).trim();
+            const mounted =
+              lower === 'set-cookie' ? mountCookiePath(value, rewrite.prefix) : mountLocation(value, rewrite.prefix, rewrite.host);
+            if (mounted !== value) {
+              out ??= [];
+              out.push(text.slice(copied, colon), ': ', mounted);
+              copied = e;
+            }
+          }
         }
       }
+      i = e + 2;
     }
-    if (changed) rewritten = `${text.slice(0, firstEnd)}\r\n${lines.join('\r\n')}\r\n\r\n`;
+    if (out !== undefined) rewritten = `${out.join('')}${text.slice(copied)}\r\n\r\n`;
   }
   let framing: BodyFraming;
   if (method === 'HEAD' || (status >= 100 && status < 200) || status === 204 || status === 304) framing = 'none';
