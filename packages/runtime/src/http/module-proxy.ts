@@ -70,26 +70,32 @@ export class ModuleProxy implements RelayModule {
   /* The module's side of the connection relay (relay/connection-relay.ts): the relay reads these
      options and counts its requests here, so draining sees relayed requests as well. */
 
+  /** Identity used in error messages. */
   get identity(): string {
     return this.options.identity;
   }
 
+  /** No response head within it → 504 (0 disables). */
   get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs;
   }
 
+  /** After the head: a response or upgraded connection quiet for this long is closed (0 disables). */
   get idleTimeoutMs(): number {
     return this.options.idleTimeoutMs;
   }
 
+  /** Extend the client's `x-forwarded-*` instead of replacing them. */
   get trustProxy(): boolean {
     return this.options.trustProxy;
   }
 
+  /** Rewrite `Location`, `Content-Location` and cookie paths into the mount point. */
   get rewriteMount(): boolean {
     return this.options.rewriteMount;
   }
 
+  /** The module version's counters; absent when accounting is off. */
   get meter(): ModuleMeter | undefined {
     return this.options.meter;
   }
