@@ -68,8 +68,18 @@ it(`soaks for ${SOAK_MS} ms with zero unexpected errors and flat memory and fds`
   let cycles = 0;
   const paths = ['/hello/', '/node/x', '/health-demo/', '/cycler/'];
 
+  // A fixed request rate, not as fast as the base allows: memory is compared over the same work whatever
+  // the base's speed (a faster request path must not mean more worker churn per sample), 6 × 400 req/s,
+  // about what this soak drove before the connection relay. Without it, RSS on Node 24 grows with the
+  // amount of traffic during install/switch cycles (docs/operations.md § Soak).
+  const ratePerLoop = 400;
   const traffic = async (i: number): Promise<void> => {
+    const start = Date.now();
+    let sent = 0;
     while (Date.now() < deadline) {
+      const ahead = sent - ((Date.now() - start) * ratePerLoop) / 1000;
+      if (ahead > 0) await new Promise((r) => setTimeout(r, (ahead * 1000) / ratePerLoop));
+      sent++;
       const path = paths[(requests + i) % paths.length]!;
       try {
         const res = await request(`${url}${path}`, { dispatcher: agent });
