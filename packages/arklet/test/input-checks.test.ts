@@ -10,20 +10,9 @@ import { BUILTIN_SCHEMAS, type BuiltinSchemaName } from '@nodeark/arklet/schemas
 // @ts-expect-error -- a plain .mjs script without types
 import { renderInputChecks } from '../../../scripts/gen-arklet-checks.mjs';
 import { inputChecks } from '../src/generated/input-checks.js';
+import { prng } from '../../../test/helpers/prng.js';
 
 const GENERATED = new URL('../src/generated/input-checks.ts', import.meta.url);
-
-/** A small deterministic PRNG (mulberry32): the same values on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELDS = ['bizUrl', 'bizName', 'bizVersion', 'args', 'envs', 'installStrategy', 'integrity', 'async', 'requestId', 'bizList', 'type', 'metrics'];
 

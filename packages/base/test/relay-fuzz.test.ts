@@ -18,20 +18,9 @@ import { createBase, type NodearkBase } from 'nodeark';
 import { loopbackConfig } from './helpers/loopback-config.js';
 import { RawHttpClient } from './helpers/raw-http-client.js';
 import { sleep } from './helpers/timing.js';
+import { prng } from '../../../test/helpers/prng.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/conn/', import.meta.url));
-
-/** A small deterministic PRNG (mulberry32), so that a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);
