@@ -13,26 +13,7 @@ class LoopPort implements SocketLinkPort {
   peer: VirtualSocket | undefined;
 
   post(msg: SocketMessage): void {
-    queueMicrotask(() => {
-      const peer = this.peer;
-      if (peer === undefined) return;
-      switch (msg.t) {
-        case 'data':
-          peer.onRemoteData(msg.data);
-          return;
-        case 'ack':
-          peer.onAck(msg.bytes);
-          return;
-        case 'end':
-          peer.onRemoteEnd();
-          return;
-        case 'destroy':
-          peer.onRemoteDestroy();
-          return;
-        case 'open':
-          return;
-      }
-    });
+    queueMicrotask(() => this.peer?.receive(msg));
   }
 
   forget(): void {

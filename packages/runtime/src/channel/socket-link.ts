@@ -44,20 +44,7 @@ export class SocketLink implements SocketLinkPort {
       if (msg.t === 'data') this.send({ t: 'destroy', cid: msg.cid });
       return;
     }
-    switch (msg.t) {
-      case 'data':
-        socket.onRemoteData(msg.data);
-        return;
-      case 'ack':
-        socket.onAck(msg.bytes);
-        return;
-      case 'end':
-        socket.onRemoteEnd();
-        return;
-      case 'destroy':
-        socket.onRemoteDestroy();
-        return;
-    }
+    socket.receive(msg);
   }
 
   /** Destroys every connection (the other side is gone). */

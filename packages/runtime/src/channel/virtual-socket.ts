@@ -79,6 +79,26 @@ export class VirtualSocket extends Duplex {
 
   /* --------------------------------------------------------------------------- remote → this end */
 
+  /** Applies one message from the other end (`open` is the link's business, not a socket's). */
+  receive(msg: SocketMessage): void {
+    switch (msg.t) {
+      case 'data':
+        this.onRemoteData(msg.data);
+        return;
+      case 'ack':
+        this.onAck(msg.bytes);
+        return;
+      case 'end':
+        this.onRemoteEnd();
+        return;
+      case 'destroy':
+        this.onRemoteDestroy();
+        return;
+      case 'open':
+        return;
+    }
+  }
+
   /** Bytes from the other end (a latin1 string for a small chunk). */
   onRemoteData(data: ArrayBuffer | string): void {
     if (this.destroyed) return;

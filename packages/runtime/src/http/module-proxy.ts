@@ -52,7 +52,8 @@ export class ModuleProxy implements RelayModule {
 
   constructor(
     private readonly link: SocketLink,
-    private readonly options: ModuleProxyOptions,
+    /** The proxy's settings (read by the relay as well). */
+    readonly options: ModuleProxyOptions,
   ) {
     this.agent = new LinkAgent(link);
   }
@@ -67,38 +68,8 @@ export class ModuleProxy implements RelayModule {
     return this.closed;
   }
 
-  /* The module's side of the connection relay (relay/connection-relay.ts): the relay reads these
-     options and counts its requests here, so draining sees relayed requests as well. */
-
-  /** Identity used in error messages. */
-  get identity(): string {
-    return this.options.identity;
-  }
-
-  /** No response head within it → 504 (0 disables). */
-  get requestTimeoutMs(): number {
-    return this.options.requestTimeoutMs;
-  }
-
-  /** After the head: a response or upgraded connection quiet for this long is closed (0 disables). */
-  get idleTimeoutMs(): number {
-    return this.options.idleTimeoutMs;
-  }
-
-  /** Extend the client's `x-forwarded-*` instead of replacing them. */
-  get trustProxy(): boolean {
-    return this.options.trustProxy;
-  }
-
-  /** Rewrite `Location`, `Content-Location` and cookie paths into the mount point. */
-  get rewriteMount(): boolean {
-    return this.options.rewriteMount;
-  }
-
-  /** The module version's counters; absent when accounting is off. */
-  get meter(): ModuleMeter | undefined {
-    return this.options.meter;
-  }
+  /* The module's side of the connection relay (relay/connection-relay.ts): the relay reads `options`,
+     opens its connections here and counts its requests here, so draining sees relayed requests too. */
 
   /** Opens a connection into the worker for a relayed client connection. */
   openRelayConnection(client: Duplex): VirtualSocket {

@@ -206,13 +206,13 @@ export class ConnectionRelay implements DownstreamEvents {
     this.scanFrom = 0;
     this.buf = buf.subarray(end + 4);
     const module = ds.module;
-    const meter = module?.meter;
+    const meter = module?.options.meter;
     const req: PendingRequest = {
       method: head.method,
       upgrade: head.upgrade,
       t0: meter === undefined ? 0 : meter.begin(),
       status: 0,
-      rewrite: module?.rewriteMount ? { prefix: route!.prefix, host: head.host } : undefined,
+      rewrite: module?.options.rewriteMount ? { prefix: route!.prefix, host: head.host } : undefined,
       close: false,
     };
     ds.pending.push(req);
@@ -227,7 +227,7 @@ export class ConnectionRelay implements DownstreamEvents {
           remoteAddress: client.remoteAddress ?? '',
           encrypted: (client as { encrypted?: boolean }).encrypted === true,
           prefix: route!.prefix,
-          trustProxy: module.trustProxy,
+          trustProxy: module.options.trustProxy,
         }),
       );
       if (ds.pending.length === 1) this.armRequestTimer(ds);
@@ -274,7 +274,7 @@ export class ConnectionRelay implements DownstreamEvents {
   };
 
   private countIn(bytes: number): void {
-    const meter = this.current?.module?.meter;
+    const meter = this.current?.module?.options.meter;
     if (meter !== undefined) meter.bytesIn += bytes;
   }
 
@@ -333,8 +333,8 @@ export class ConnectionRelay implements DownstreamEvents {
     this.clearRequestTimer();
     const module = ds.module;
     if (module === undefined) return;
-    if (module.meter !== undefined) module.meter.responsesStreaming++;
-    if (module.idleTimeoutMs > 0) ds.socket.setTimeout(module.idleTimeoutMs, this.idleOut);
+    if (module.options.meter !== undefined) module.options.meter.responsesStreaming++;
+    if (module.options.idleTimeoutMs > 0) ds.socket.setTimeout(module.options.idleTimeoutMs, this.idleOut);
   }
 
   private readonly idleOut = (): void => {
@@ -346,12 +346,12 @@ export class ConnectionRelay implements DownstreamEvents {
     const module = ds.module;
     if (module !== undefined) {
       module.track(-1);
-      const meter = module.meter;
+      const meter = module.options.meter;
       if (meter !== undefined) {
         meter.responsesStreaming--;
         meter.end(req.method, req.status, req.t0);
       }
-      if (module.idleTimeoutMs > 0) ds.socket.setTimeout(0, this.idleOut);
+      if (module.options.idleTimeoutMs > 0) ds.socket.setTimeout(0, this.idleOut);
     }
     if (req.upgrade || req.close) {
       // The server refused an upgrade with an ordinary answer, or said it closes the connection.
@@ -389,12 +389,12 @@ export class ConnectionRelay implements DownstreamEvents {
     this.active = ds;
     const module = ds.module;
     if (module !== undefined) {
-      const meter = module.meter;
+      const meter = module.options.meter;
       if (meter !== undefined) {
         meter.end(req.method, 101, req.t0);
         meter.websocketsActive++;
       }
-      if (module.idleTimeoutMs > 0) ds.socket.setTimeout(module.idleTimeoutMs, this.idleOut);
+      if (module.options.idleTimeoutMs > 0) ds.socket.setTimeout(module.options.idleTimeoutMs, this.idleOut);
     }
     this.upgradedTo = ds;
     const held = this.buf;
@@ -439,10 +439,10 @@ export class ConnectionRelay implements DownstreamEvents {
     const first = ds.pending[0]!;
     if (first.status === 0 && ds.module !== undefined) {
       const module = ds.module;
-      module.meter?.edge(WORKER_GONE);
+      module.options.meter?.edge(WORKER_GONE);
       this.abortPending(ds, 502);
       this.mode = 'done';
-      sendRawEdgeError(this.client, 502, WORKER_GONE, `Module ${module.identity} closed the connection before answering`);
+      sendRawEdgeError(this.client, 502, WORKER_GONE, `Module ${module.options.identity} closed the connection before answering`);
       this.endClient();
       return;
     }
@@ -537,14 +537,14 @@ export class ConnectionRelay implements DownstreamEvents {
       this.upgradedTo = undefined;
       if (module !== undefined) {
         module.track(-1);
-        if (module.meter !== undefined) module.meter.websocketsActive--;
+        if (module.options.meter !== undefined) module.options.meter.websocketsActive--;
       }
     }
     let first = true;
     for (const req of ds.pending.splice(0)) {
       if (module === undefined) continue;
       module.track(-1);
-      const meter = module.meter;
+      const meter = module.options.meter;
       if (meter !== undefined) {
         if (req.status !== 0) meter.responsesStreaming--;
         meter.end(req.method, first && edgeStatus !== 0 ? edgeStatus : req.status, req.t0);
@@ -603,18 +603,18 @@ export class ConnectionRelay implements DownstreamEvents {
   /** 504 when the oldest request on a module connection gets no response head in time. */
   private armRequestTimer(ds: Downstream): void {
     const module = ds.module;
-    if (module === undefined || module.requestTimeoutMs <= 0) return;
+    if (module === undefined || module.options.requestTimeoutMs <= 0) return;
     this.clearRequestTimer();
     this.requestTimer = setTimeout(() => {
       this.requestTimer = undefined;
       if (!ds.awaitingHead) return;
-      module.meter?.edge(ERR_ROUTE_TIMEOUT.code);
+      module.options.meter?.edge(ERR_ROUTE_TIMEOUT.code);
       this.abortPending(ds, 504);
       this.mode = 'done';
-      sendRawEdgeError(this.client, 504, ERR_ROUTE_TIMEOUT.code, `Module ${module.identity} did not answer within ${module.requestTimeoutMs} ms`);
+      sendRawEdgeError(this.client, 504, ERR_ROUTE_TIMEOUT.code, `Module ${module.options.identity} did not answer within ${module.options.requestTimeoutMs} ms`);
       this.endClient();
       ds.destroy();
-    }, module.requestTimeoutMs);
+    }, module.options.requestTimeoutMs);
     this.requestTimer.unref();
   }
 

@@ -10,8 +10,8 @@ import type { ModuleMeter } from '../metrics/module-metrics.js';
 import { ChunkedBody } from './chunked-body.js';
 import { parseResponseHead, type ResponseRewrite } from './response-head.js';
 
-/** A module the relay may send requests to directly (implemented by the module's proxy). */
-export interface RelayModule {
+/** What the relay reads of a module's settings (the module's proxy options, docs/configuration.md). */
+export interface RelayModuleOptions {
   /** Identity used in error messages. */
   readonly identity: string;
   /** No response head within it → 504 (0 disables). */
@@ -23,7 +23,13 @@ export interface RelayModule {
   /** Rewrite `Location`, `Content-Location` and cookie paths into the mount point. */
   readonly rewriteMount: boolean;
   /** The module version's counters; absent when accounting is off. */
-  readonly meter: ModuleMeter | undefined;
+  readonly meter?: ModuleMeter | undefined;
+}
+
+/** A module the relay may send requests to directly (implemented by the module's proxy). */
+export interface RelayModule {
+  /** The module's settings. */
+  readonly options: RelayModuleOptions;
   /** Opens a connection into the module's worker carrying the client's addresses. */
   openRelayConnection(client: Duplex): VirtualSocket;
   /** Counts a request (or upgraded connection) in flight, for draining (+1 when sent, -1 when over). */
@@ -258,7 +264,7 @@ export class Downstream {
 
   /** Response payload bytes, for the module's `sent bytes` counter (docs/observability.md). */
   private countOut(bytes: number): void {
-    const meter = this.module?.meter;
+    const meter = this.module?.options.meter;
     if (meter !== undefined) meter.bytesOut += bytes;
   }
 
